@@ -1,0 +1,29 @@
+# Each target sets up its own virtual environment; nothing needs to be preinstalled but Python 3.11+.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,ndpi]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/seawall demo
+
+test: $(STAMP)
+	$(BIN)/pytest -q -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check seawall tests bench
+	$(BIN)/mypy seawall
+
+bench: $(STAMP)
+	bash bench/run_all.sh
+
+clean:
+	rm -rf $(VENV) .seawall .pytest_cache .mypy_cache .ruff_cache

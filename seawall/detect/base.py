@@ -1,0 +1,143 @@
+"""The detector contract and registry.
+
+A detector is a pure function: record tables plus its configuration in, alerts out. No IO,
+no storage, no global state; the engine decides where and on which partition it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+from seawall.errors import ConfigError
+from seawall.netaddr import NetworkSet
+from seawall.records import empty
+from seawall.records.alerts import Alert
+
+PROFILES = ("default", "lab")
+
+
+@dataclass(slots=True)
+class RecordTables:
+    """The record tables a detector may read. Missing kinds are empty tables, never None."""
+
+    flows: pa.Table = field(default_factory=lambda: empty("flow"))
+    transactions: pa.Table = field(default_factory=lambda: empty("transaction"))
+    packets: pa.Table = field(default_factory=lambda: empty("packet"))
+
+
+@dataclass(slots=True)
+class NetworkContext:
+    """What the operator tells Seawall about its network (YAML ``network:`` section).
+
+    With nothing configured, detectors fall back to behaviour that needs no map: any
+    destination of a management protocol is treated as a device, every private address
+    is internal, no tunnel peer is allowed.
+    """
+
+    infrastructure: NetworkSet = field(default_factory=NetworkSet)  # routers, switches, LI gear
+    management: NetworkSet = field(default_factory=NetworkSet)  # out-of-band management nets
+    admin_sources: NetworkSet = field(default_factory=NetworkSet)  # jump hosts, NMS, AAA
+    internal: NetworkSet = field(default_factory=NetworkSet)  # the carrier's own space
+    allowed_tunnel_peers: NetworkSet = field(default_factory=NetworkSet)
+    aaa_servers: NetworkSet = field(default_factory=NetworkSet)  # TACACS+/RADIUS servers
+    dns_resolvers: NetworkSet = field(default_factory=NetworkSet)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> NetworkContext:
+        data = data or {}
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(
+                f"unknown keys in network config: {sorted(unknown)}; known keys: {sorted(known)}"
+            )
+        kwargs: dict[str, NetworkSet] = {}
+        for key, value in data.items():
+            if not isinstance(value, list):
+                raise ConfigError(f"network.{key} must be a list of CIDRs or addresses")
+            try:
+                kwargs[key] = NetworkSet([str(v) for v in value])
+            except ValueError as exc:
+                raise ConfigError(f"network.{key}: {exc}") from None
+        return cls(**kwargs)
+
+
+@dataclass(slots=True)
+class DetectContext:
+    """Configuration handed to a detector: its thresholds for the chosen profile and the
+    network context."""
+
+    profile: str = "default"
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    network: NetworkContext = field(default_factory=NetworkContext)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def for_detector(self, name: str) -> DetectContext:
+        """A context whose ``thresholds`` are that detector's, profile and overrides applied."""
+        return DetectContext(
+            profile=self.profile,
+            thresholds=load_thresholds(name, self.profile, self.overrides.get(name)),
+            network=self.network,
+            overrides=self.overrides,
+        )
+
+
+DetectorFn = Callable[[RecordTables, DetectContext], list[Alert]]
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorSpec:
+    name: str
+    fn: DetectorFn
+    attack: tuple[str, ...]
+    description: str
+
+
+REGISTRY: dict[str, DetectorSpec] = {}
+
+
+def register(name: str, *, attack: tuple[str, ...], description: str) -> Callable[[DetectorFn], DetectorFn]:
+    """Class the decorated function as detector ``name``."""
+
+    def wrap(fn: DetectorFn) -> DetectorFn:
+        if name in REGISTRY and REGISTRY[name].fn is not fn:
+            raise ValueError(f"detector {name!r} registered twice")
+        REGISTRY[name] = DetectorSpec(name=name, fn=fn, attack=attack, description=description)
+        return fn
+
+    return wrap
+
+
+def load_thresholds(
+    name: str, profile: str = "default", overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Thresholds of detector ``name`` from ``profiles/<name>.yaml``.
+
+    The file has a ``default:`` mapping (each value documented in comments) and a ``lab:``
+    mapping holding only what differs for short captures.
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    path = resources.files("seawall.detect") / "profiles" / f"{name}.yaml"
+    if not path.is_file():
+        values: dict[str, Any] = {}
+    else:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        values = dict(doc.get("default") or {})
+        if profile != "default":
+            values.update(doc.get(profile) or {})
+    if overrides:
+        unknown = set(overrides) - set(values)
+        if unknown:
+            raise ConfigError(
+                f"unknown thresholds for detector {name}: {sorted(unknown)}; "
+                f"known: {sorted(values)}"
+            )
+        values.update(overrides)
+    return values

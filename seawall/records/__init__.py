@@ -1,0 +1,23 @@
+"""Normalized record kinds as Arrow schemas."""
+
+from seawall.records.schemas import (
+    FLOW,
+    PACKET,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    TRANSACTION,
+    conform,
+    empty,
+    from_columns,
+)
+
+__all__ = [
+    "FLOW",
+    "PACKET",
+    "SCHEMAS",
+    "SCHEMA_VERSION",
+    "TRANSACTION",
+    "conform",
+    "empty",
+    "from_columns",
+]

@@ -1,0 +1,183 @@
+"""Arrow schemas, one per record kind. Field names follow ECS / IPFIX where they exist.
+
+Every schema carries its kind and SCHEMA_VERSION in the metadata so stored Parquet can be
+migrated (see ``migrations.py``). Hot paths build these tables column-wise, never row by row.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+def _schema(kind: str, fields: list[pa.Field]) -> pa.Schema:
+    return pa.schema(
+        fields,
+        metadata={b"seawall.kind": kind.encode(), b"seawall.version": str(SCHEMA_VERSION).encode()},
+    )
+
+
+# Where a record came from: the input file plus frame (captures) or line (logs).
+_INPUT_FIELDS = [
+    pa.field("input.file", pa.string()),
+    pa.field("input.frame", pa.int64()),  # 1-based like Wireshark; first frame of the flow
+    pa.field("input.line", pa.int64()),  # 1-based, for text sources
+]
+
+_FIVE_TUPLE = [
+    pa.field("source.ip", pa.string()),
+    pa.field("source.port", pa.int32()),
+    pa.field("destination.ip", pa.string()),
+    pa.field("destination.port", pa.int32()),
+    pa.field("network.transport", pa.string()),  # tcp, udp, icmp, ipv6-icmp, gre, esp, ...
+    pa.field("network.iana_number", pa.int16()),
+]
+
+# Bidirectional flow. "source" is the initiator (first packet seen, or exporter's view).
+FLOW = _schema(
+    "flow",
+    [
+        pa.field("event.start", TS),
+        pa.field("event.end", TS),
+        *_FIVE_TUPLE,
+        pa.field("network.type", pa.string()),  # ipv4 | ipv6
+        pa.field("source.bytes", pa.int64()),  # bytes sent by source (IP length)
+        pa.field("destination.bytes", pa.int64()),
+        pa.field("source.packets", pa.int64()),
+        pa.field("destination.packets", pa.int64()),
+        pa.field("source.tcp_flags", pa.int16()),  # OR of TCP flags sent by source
+        pa.field("destination.tcp_flags", pa.int16()),
+        # fin | rst | idle_timeout | active_timeout | capture_end | exporter | unknown.
+        # capture_end means the connection was still open when the input ended.
+        pa.field("flow.end_reason", pa.string()),
+        pa.field("network.protocol", pa.string()),  # application label (dns, http, tls, ssh, ...)
+        pa.field("flow.risks", pa.list_(pa.string())),  # e.g. nDPI risk names
+        pa.field("tls.version", pa.string()),
+        pa.field("tls.client.server_name", pa.string()),
+        pa.field("tls.client.ja3", pa.string()),
+        pa.field("tls.client.ja4", pa.string()),
+        pa.field("tls.server.hash.sha1", pa.string()),  # leaf certificate SHA-1, upper-case hex
+        pa.field("dns.question.name", pa.string()),  # first query of the flow
+        pa.field("http.request.method", pa.string()),
+        pa.field("url.domain", pa.string()),  # HTTP Host
+        pa.field("url.original", pa.string()),  # first request URI
+        pa.field("user_agent.original", pa.string()),
+        # Encapsulation the flow was found in (inner flows keep outer addresses here).
+        pa.field("tunnel.type", pa.string()),  # gre | erspan | vxlan | gtp | ipip | ...
+        pa.field("tunnel.source.ip", pa.string()),
+        pa.field("tunnel.destination.ip", pa.string()),
+        pa.field("flow.sampling_rate", pa.int32()),  # exporter sampling (1 = unsampled)
+        pa.field("observer.type", pa.string()),  # pcap | netflow | ipfix | sflow | zeek | suricata
+        pa.field("observer.ip", pa.string()),  # exporter / sensor address
+        pa.field("observer.name", pa.string()),
+        *_INPUT_FIELDS,
+    ],
+)
+
+# A transaction inside a flow: an HTTP request, a TLS record, a QUIC/UDP burst, a DNS query.
+# Their times let beaconing inside ONE long connection be scored.
+TRANSACTION = _schema(
+    "transaction",
+    [
+        pa.field("event.start", TS),
+        *_FIVE_TUPLE,
+        # http_request | tls_record | quic_burst | udp_burst | tcp_burst | dns_query | ssh_banner
+        pa.field("transaction.kind", pa.string()),
+        pa.field("transaction.direction", pa.string()),  # client | server
+        pa.field("transaction.bytes", pa.int64()),  # payload bytes of this transaction
+        pa.field("transaction.packets", pa.int32()),
+        pa.field("http.request.method", pa.string()),
+        pa.field("url.domain", pa.string()),
+        pa.field("url.original", pa.string()),
+        pa.field("user_agent.original", pa.string()),
+        pa.field("http.response.status_code", pa.int32()),
+        pa.field("dns.question.name", pa.string()),
+        pa.field("dns.question.type", pa.string()),  # A, AAAA, TXT, NULL, CNAME, ...
+        pa.field("dns.response_code", pa.string()),
+        pa.field("dns.answers.count", pa.int32()),
+        pa.field("dns.response.bytes", pa.int32()),  # size of the answer message
+        pa.field("snmp.pdu", pa.string()),  # get | get_next | set | response | trap | ...
+        pa.field("snmp.version", pa.string()),  # 1 | 2c | 3
+        pa.field("snmp.community", pa.string()),  # redacted on output
+        pa.field("detail", pa.string()),  # short human text (e.g. an SSH banner)
+        pa.field("tunnel.type", pa.string()),
+        *_INPUT_FIELDS,
+    ],
+)
+
+# Packet-level side records for what flow meters drop: ARP, CDP/LLDP, tunnel headers.
+PACKET = _schema(
+    "packet",
+    [
+        pa.field("event.start", TS),
+        # arp_request | arp_reply | cdp | lldp | gre | erspan | vxlan | gtp | esp | ike | ipip
+        pa.field("packet.kind", pa.string()),
+        pa.field("source.mac", pa.string()),
+        pa.field("destination.mac", pa.string()),
+        pa.field("source.ip", pa.string()),  # ARP sender / outer tunnel source
+        pa.field("destination.ip", pa.string()),  # ARP target / outer tunnel destination
+        pa.field("tunnel.protocol", pa.string()),  # inner payload type, e.g. 0x6558, ipv4
+        pa.field("tunnel.id", pa.int64()),  # GRE key, ERSPAN session, VNI, TEID, SPI
+        pa.field("device.name", pa.string()),  # CDP device id / LLDP system name
+        pa.field("device.platform", pa.string()),
+        pa.field("device.address", pa.string()),  # management address advertised
+        pa.field("detail", pa.string()),
+        pa.field("packet.bytes", pa.int32()),
+        *_INPUT_FIELDS,
+    ],
+)
+
+SCHEMAS: dict[str, pa.Schema] = {"flow": FLOW, "transaction": TRANSACTION, "packet": PACKET}
+
+
+def empty(kind: str) -> pa.Table:
+    """An empty table of the given record kind."""
+    return SCHEMAS[kind].empty_table()
+
+
+def conform(table: pa.Table, kind: str) -> pa.Table:
+    """Return ``table`` with exactly the columns of ``kind``: missing ones become nulls,
+    types are cast, unknown columns are an error (they would be lost silently otherwise)."""
+    schema = SCHEMAS[kind]
+    unknown = set(table.column_names) - set(schema.names)
+    if unknown:
+        raise ValueError(f"columns not in the {kind} schema: {sorted(unknown)}")
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            col = table.column(field.name)
+            if col.type != field.type:
+                col = col.cast(field.type)
+            columns.append(col)
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def from_columns(kind: str, columns: dict[str, object], num_rows: int | None = None) -> pa.Table:
+    """Build a table of ``kind`` from a dict of column arrays (lists, numpy arrays, Arrow arrays).
+    Columns not given are null."""
+    schema = SCHEMAS[kind]
+    n = num_rows
+    arrays = []
+    for field in schema:
+        if field.name in columns:
+            arr = pa.array(columns[field.name], type=field.type) if not isinstance(
+                columns[field.name], pa.Array | pa.ChunkedArray
+            ) else columns[field.name]
+            if arr.type != field.type:  # type: ignore[union-attr]
+                arr = arr.cast(field.type)  # type: ignore[union-attr]
+            n = len(arr) if n is None else n
+            arrays.append(arr)
+        else:
+            arrays.append(None)
+    if n is None:
+        n = 0
+    unknown = set(columns) - set(schema.names)
+    if unknown:
+        raise ValueError(f"columns not in the {kind} schema: {sorted(unknown)}")
+    filled = [a if a is not None else pa.nulls(n, f.type) for a, f in zip(arrays, schema, strict=True)]
+    return pa.Table.from_arrays(filled, schema=schema)

@@ -14,6 +14,7 @@ DETECTOR_MODULES = (
     "seawall.detect.traffic.scan",
     "seawall.detect.traffic.mgmt_plane",
     "seawall.detect.traffic.tunnels",
+    "seawall.detect.traffic.ids",
     "seawall.detect.intel",
 )
 

@@ -77,6 +77,8 @@ class DetectContext:
     thresholds: dict[str, Any] = field(default_factory=dict)
     network: NetworkContext = field(default_factory=NetworkContext)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Indicator set for the intel detector (seawall.intel.matcher.IndicatorSet), if any.
+    intel: Any = None
 
     def for_detector(self, name: str) -> DetectContext:
         """A context whose ``thresholds`` are that detector's, profile and overrides applied."""
@@ -85,6 +87,7 @@ class DetectContext:
             thresholds=load_thresholds(name, self.profile, self.overrides.get(name)),
             network=self.network,
             overrides=self.overrides,
+            intel=self.intel,
         )
 
 

@@ -84,7 +84,8 @@ TRANSACTION = _schema(
     [
         pa.field("event.start", TS),
         *_FIVE_TUPLE,
-        # http_request | tls_record | quic_burst | udp_burst | tcp_burst | dns_query | ssh_banner
+        # http_request | tls_handshake | tls_record | quic_burst | udp_burst | tcp_burst | dns_query |
+        # snmp | ssh_banner | ssh_kex | websocket_upgrade | ids_alert
         pa.field("transaction.kind", pa.string()),
         pa.field("transaction.direction", pa.string()),  # client | server
         pa.field("transaction.bytes", pa.int64()),  # payload bytes of this transaction
@@ -99,9 +100,18 @@ TRANSACTION = _schema(
         pa.field("dns.response_code", pa.string()),
         pa.field("dns.answers.count", pa.int32()),
         pa.field("dns.response.bytes", pa.int32()),  # size of the answer message
+        pa.field("tls.version", pa.string()),
+        pa.field("tls.client.server_name", pa.string()),
+        pa.field("tls.client.ja3", pa.string()),
+        pa.field("tls.client.ja4", pa.string()),
+        pa.field("tls.server.hash.sha1", pa.string()),
         pa.field("snmp.pdu", pa.string()),  # get | get_next | set | response | trap | ...
         pa.field("snmp.version", pa.string()),  # 1 | 2c | 3
         pa.field("snmp.community", pa.string()),  # redacted on output
+        pa.field("ssh.message", pa.string()),  # kexinit | kex_ecdh_init | ... (who sent what)
+        pa.field("rule.id", pa.string()),  # ids_alert from a sensor: signature id
+        pa.field("rule.name", pa.string()),
+        pa.field("event.severity", pa.int32()),  # sensor's own priority (1 = highest)
         pa.field("detail", pa.string()),  # short human text (e.g. an SSH banner)
         pa.field("tunnel.type", pa.string()),
         *_INPUT_FIELDS,

@@ -117,3 +117,17 @@ def ips_to_strings(hi: np.ndarray, lo: np.ndarray, version: np.ndarray) -> list[
             cache[key] = text
         out[i] = text
     return out
+
+
+@dataclass(slots=True)
+class MeteredPackets:
+    """How the flow meter assigned packets to flows, for the payload extractors.
+
+    ``flow_id[i]`` is the row of packet i's flow in the flow table (-1: in no flow, e.g.
+    ARP or CDP); ``from_source[i]`` is True when packet i travels from the flow's source
+    (initiator) to its destination.
+    """
+
+    flow_id: np.ndarray  # int64 per packet
+    from_source: np.ndarray  # bool per packet
+    n_flows: int

@@ -1,0 +1,161 @@
+"""The ``seawall`` command line. Thin: parsing and rendering only; work is in commands.py."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from seawall import __version__, commands
+from seawall.errors import SeawallError
+
+FORMATS = ("table", "json", "html")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="seawall")
+def cli() -> None:
+    """Seawall: hunt state-sponsored intruders in carrier networks."""
+
+
+def _hunt_options(fn: Callable[..., None]) -> Callable[..., None]:
+    fn = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                      show_default=True, help="table for people, json (one alert per line) "
+                      "for pipelines, html for a self-contained report")(fn)
+    fn = click.option("--out", type=click.Path(dir_okay=False), default=None,
+                      help="write the output here instead of standard output")(fn)
+    fn = click.option("--profile", type=click.Choice(["default", "lab"]), default="default",
+                      show_default=True, help="threshold profile; lab suits short captures")(fn)
+    return fn
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_hunt_options
+@click.option("--store", "store_dir", default=".seawall", show_default=True,
+              type=click.Path(file_okay=False), help="embedded store directory")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
+              default=None, help="YAML: network map, threshold overrides, intel files")
+@click.option("--intel", "intel_paths", multiple=True, type=click.Path(exists=True),
+              help="indicator file (CSV or text) to match; repeatable")
+@click.option("--detector", "detectors", multiple=True,
+              help="run only this detector; repeatable (default: all)")
+@click.option("--meter", type=click.Choice(["fast", "nfstream"]), default="fast",
+              show_default=True, help="flow meter for captures (nfstream adds nDPI labels)")
+def hunt(
+    paths: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    profile: str,
+    store_dir: str,
+    config_path: str | None,
+    intel_paths: tuple[str, ...],
+    detectors: tuple[str, ...],
+    meter: str,
+) -> None:
+    """Hunt captures, flow exports and sensor logs under PATHS for intrusions."""
+    from seawall.sources.base import SourceOptions
+
+    _run_hunt(
+        list(paths), fmt=fmt, out=out, profile=profile, store_dir=store_dir,
+        config_path=config_path, intel_paths=list(intel_paths),
+        detectors=list(detectors) or None, options=SourceOptions(meter=meter),
+    )
+
+
+@cli.command()
+@_hunt_options
+def demo(fmt: str, out: str | None, profile: str) -> None:
+    """Hunt the bundled sample captures (real, redistributable third-party traffic)."""
+    samples = resources.files("seawall.data") / "samples"
+    with tempfile.TemporaryDirectory(prefix="seawall-demo-") as store_dir:
+        _run_hunt([str(samples)], fmt=fmt, out=out, profile="lab" if profile == "default"
+                  else profile, store_dir=store_dir, config_path=None, intel_paths=[
+                      str(samples / "demo-indicators.txt")], detectors=None, options=None)
+
+
+@cli.command("detectors")
+@click.option("--profile", type=click.Choice(["default", "lab"]), default="default")
+def list_detectors(profile: str) -> None:
+    """List the detectors, their ATT&CK techniques and thresholds."""
+    from seawall.detect import load_all
+    from seawall.detect.base import REGISTRY, load_thresholds
+
+    load_all()
+    console = Console()
+    for name in sorted(REGISTRY):
+        spec = REGISTRY[name]
+        console.print(f"[bold]{name}[/] ({', '.join(spec.attack)}): {spec.description}")
+        for key, value in load_thresholds(name, profile).items():
+            console.print(f"    {key} = {value}")
+
+
+def _run_hunt(paths: list[str], *, fmt: str, out: str | None, profile: str, store_dir: str,
+              config_path: str | None, intel_paths: list[str], detectors: list[str] | None,
+              options: object) -> None:
+    err = Console(stderr=True)
+    progress_ui = Progress(TextColumn("{task.description}"), BarColumn(),
+                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                           console=err, transient=True, disable=not err.is_terminal)
+    task: TaskID | None = None
+
+    def progress(stage: str, path: str, done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            task = progress_ui.add_task("ingest", total=total)
+        progress_ui.update(task, completed=done, description=f"{stage} {path[-50:]}")
+
+    try:
+        with progress_ui:
+            report = commands.hunt(
+                paths, profile=profile, store_dir=store_dir, config_path=config_path,
+                intel_paths=intel_paths, detectors=detectors, options=options,  # type: ignore[arg-type]
+                progress=progress,
+            )
+    except SeawallError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    _emit(report, fmt, out, err)
+
+
+def _emit(report: commands.HuntReport, fmt: str, out: str | None, err: Console) -> None:
+    from seawall.respond.render import print_summary, print_table, write_json_lines
+
+    if fmt == "html":
+        from seawall.respond.html import render_html
+
+        text = render_html(report)
+        if out:
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            print_summary(report, err)
+            err.print(f"report written to {out}")
+        else:
+            sys.stdout.write(text)
+        return
+    if fmt == "json":
+        if out:
+            with open(out, "w", encoding="utf-8") as handle:
+                write_json_lines(report.alerts, handle)
+        else:
+            write_json_lines(report.alerts, sys.stdout)
+        print_summary(report, err)
+        return
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            print_table(report, Console(file=handle, width=200))
+    else:
+        print_table(report, Console())
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

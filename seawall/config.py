@@ -55,7 +55,9 @@ def load_config(path: str | None) -> Config:
             f"config {path}: unknown sections {sorted(unknown)}; known: {list(KNOWN_SECTIONS)}"
         )
     thresholds = doc.get("thresholds") or {}
-    if not isinstance(thresholds, dict) or not all(isinstance(v, dict) for v in thresholds.values()):
+    if not isinstance(thresholds, dict) or not all(
+        isinstance(v, dict) for v in thresholds.values()
+    ):
         raise ConfigError(f"config {path}: thresholds must map detector names to mappings")
     base = os.path.dirname(os.path.abspath(path))
     intel = [p if os.path.isabs(p) else os.path.join(base, p) for p in doc.get("intel") or []]

@@ -55,9 +55,7 @@ class NetworkSet:
         parsed = [n if not isinstance(n, str) else parse_networks([n])[0] for n in networks]
         self.networks: list[Network] = parsed
         v4 = sorted(
-            (int(n.network_address), int(n.broadcast_address))
-            for n in parsed
-            if n.version == 4
+            (int(n.network_address), int(n.broadcast_address)) for n in parsed if n.version == 4
         )
         merged: list[tuple[int, int]] = []
         for lo, hi in v4:
@@ -96,7 +94,9 @@ class NetworkSet:
             return bool(self.contains_v4_ints(np.array([int(ip)], dtype=np.uint64))[0])
         return any(ip in n for n in self._v6)
 
-    def contains_column(self, column: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> np.ndarray:
+    def contains_column(
+        self, column: pa.Array | pa.ChunkedArray | Sequence[str | None]
+    ) -> np.ndarray:
         """Boolean mask: which addresses of a string column fall in the set (nulls: False)."""
         arr = _as_array(column)
         n = len(arr)

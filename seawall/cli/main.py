@@ -24,29 +24,69 @@ def cli() -> None:
 
 
 def _hunt_options(fn: Callable[..., None]) -> Callable[..., None]:
-    fn = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                      show_default=True, help="table for people, json (one alert per line) "
-                      "for pipelines, html for a self-contained report")(fn)
-    fn = click.option("--out", type=click.Path(dir_okay=False), default=None,
-                      help="write the output here instead of standard output")(fn)
-    fn = click.option("--profile", type=click.Choice(["default", "lab"]), default="default",
-                      show_default=True, help="threshold profile; lab suits short captures")(fn)
+    fn = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table for people, json (one alert per line) "
+        "for pipelines, html for a self-contained report",
+    )(fn)
+    fn = click.option(
+        "--out",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="write the output here instead of standard output",
+    )(fn)
+    fn = click.option(
+        "--profile",
+        type=click.Choice(["default", "lab"]),
+        default="default",
+        show_default=True,
+        help="threshold profile; lab suits short captures",
+    )(fn)
     return fn
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_hunt_options
-@click.option("--store", "store_dir", default=".seawall", show_default=True,
-              type=click.Path(file_okay=False), help="embedded store directory")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
-              default=None, help="YAML: network map, threshold overrides, intel files")
-@click.option("--intel", "intel_paths", multiple=True, type=click.Path(exists=True),
-              help="indicator file (CSV or text) to match; repeatable")
-@click.option("--detector", "detectors", multiple=True,
-              help="run only this detector; repeatable (default: all)")
-@click.option("--meter", type=click.Choice(["fast", "nfstream"]), default="fast",
-              show_default=True, help="flow meter for captures (nfstream adds nDPI labels)")
+@click.option(
+    "--store",
+    "store_dir",
+    default=".seawall",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="embedded store directory",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML: network map, threshold overrides, intel files",
+)
+@click.option(
+    "--intel",
+    "intel_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="indicator file (CSV or text) to match; repeatable",
+)
+@click.option(
+    "--detector",
+    "detectors",
+    multiple=True,
+    help="run only this detector; repeatable (default: all)",
+)
+@click.option(
+    "--meter",
+    type=click.Choice(["fast", "nfstream"]),
+    default="fast",
+    show_default=True,
+    help="flow meter for captures (nfstream adds nDPI labels)",
+)
 def hunt(
     paths: tuple[str, ...],
     fmt: str,
@@ -62,9 +102,15 @@ def hunt(
     from seawall.sources.base import SourceOptions
 
     _run_hunt(
-        list(paths), fmt=fmt, out=out, profile=profile, store_dir=store_dir,
-        config_path=config_path, intel_paths=list(intel_paths),
-        detectors=list(detectors) or None, options=SourceOptions(meter=meter),
+        list(paths),
+        fmt=fmt,
+        out=out,
+        profile=profile,
+        store_dir=store_dir,
+        config_path=config_path,
+        intel_paths=list(intel_paths),
+        detectors=list(detectors) or None,
+        options=SourceOptions(meter=meter),
     )
 
 
@@ -74,9 +120,17 @@ def demo(fmt: str, out: str | None, profile: str) -> None:
     """Hunt the bundled sample captures (real, redistributable third-party traffic)."""
     samples = resources.files("seawall.data") / "samples"
     with tempfile.TemporaryDirectory(prefix="seawall-demo-") as store_dir:
-        _run_hunt([str(samples)], fmt=fmt, out=out, profile="lab" if profile == "default"
-                  else profile, store_dir=store_dir, config_path=None, intel_paths=[
-                      str(samples / "demo-indicators.txt")], detectors=None, options=None)
+        _run_hunt(
+            [str(samples)],
+            fmt=fmt,
+            out=out,
+            profile="lab" if profile == "default" else profile,
+            store_dir=store_dir,
+            config_path=None,
+            intel_paths=[str(samples / "demo-indicators.txt")],
+            detectors=None,
+            options=None,
+        )
 
 
 @cli.command("detectors")
@@ -95,13 +149,28 @@ def list_detectors(profile: str) -> None:
             console.print(f"    {key} = {value}")
 
 
-def _run_hunt(paths: list[str], *, fmt: str, out: str | None, profile: str, store_dir: str,
-              config_path: str | None, intel_paths: list[str], detectors: list[str] | None,
-              options: object) -> None:
+def _run_hunt(
+    paths: list[str],
+    *,
+    fmt: str,
+    out: str | None,
+    profile: str,
+    store_dir: str,
+    config_path: str | None,
+    intel_paths: list[str],
+    detectors: list[str] | None,
+    options: object,
+) -> None:
     err = Console(stderr=True)
-    progress_ui = Progress(TextColumn("{task.description}"), BarColumn(),
-                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                           console=err, transient=True, disable=not err.is_terminal)
+    progress_ui = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
     task: TaskID | None = None
 
     def progress(stage: str, path: str, done: int, total: int) -> None:
@@ -113,8 +182,13 @@ def _run_hunt(paths: list[str], *, fmt: str, out: str | None, profile: str, stor
     try:
         with progress_ui:
             report = commands.hunt(
-                paths, profile=profile, store_dir=store_dir, config_path=config_path,
-                intel_paths=intel_paths, detectors=detectors, options=options,  # type: ignore[arg-type]
+                paths,
+                profile=profile,
+                store_dir=store_dir,
+                config_path=config_path,
+                intel_paths=intel_paths,
+                detectors=detectors,
+                options=options,  # type: ignore[arg-type]
                 progress=progress,
             )
     except SeawallError as exc:

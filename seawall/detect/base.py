@@ -105,7 +105,9 @@ class DetectorSpec:
 REGISTRY: dict[str, DetectorSpec] = {}
 
 
-def register(name: str, *, attack: tuple[str, ...], description: str) -> Callable[[DetectorFn], DetectorFn]:
+def register(
+    name: str, *, attack: tuple[str, ...], description: str
+) -> Callable[[DetectorFn], DetectorFn]:
     """Class the decorated function as detector ``name``."""
 
     def wrap(fn: DetectorFn) -> DetectorFn:

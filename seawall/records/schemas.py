@@ -84,8 +84,8 @@ TRANSACTION = _schema(
     [
         pa.field("event.start", TS),
         *_FIVE_TUPLE,
-        # http_request | tls_handshake | tls_record | quic_burst | udp_burst | tcp_burst | dns_query |
-        # snmp | ssh_banner | ssh_kex | websocket_upgrade | ids_alert
+        # http_request | tls_handshake | tls_record | quic_burst | udp_burst | tcp_burst |
+        # dns_query | snmp | ssh_banner | ssh_kex | websocket_upgrade | ids_alert
         pa.field("transaction.kind", pa.string()),
         pa.field("transaction.direction", pa.string()),  # client | server
         pa.field("transaction.bytes", pa.int64()),  # payload bytes of this transaction
@@ -172,14 +172,17 @@ def from_columns(kind: str, columns: dict[str, object], num_rows: int | None = N
     Columns not given are null."""
     schema = SCHEMAS[kind]
     n = num_rows
-    arrays = []
+    arrays: list[pa.Array | pa.ChunkedArray | None] = []
     for field in schema:
         if field.name in columns:
-            arr = pa.array(columns[field.name], type=field.type) if not isinstance(
-                columns[field.name], pa.Array | pa.ChunkedArray
-            ) else columns[field.name]
-            if arr.type != field.type:  # type: ignore[union-attr]
-                arr = arr.cast(field.type)  # type: ignore[union-attr]
+            value = columns[field.name]
+            arr: pa.Array | pa.ChunkedArray = (
+                value
+                if isinstance(value, pa.Array | pa.ChunkedArray)
+                else pa.array(value, type=field.type)
+            )
+            if arr.type != field.type:
+                arr = arr.cast(field.type)
             n = len(arr) if n is None else n
             arrays.append(arr)
         else:
@@ -189,5 +192,7 @@ def from_columns(kind: str, columns: dict[str, object], num_rows: int | None = N
     unknown = set(columns) - set(schema.names)
     if unknown:
         raise ValueError(f"columns not in the {kind} schema: {sorted(unknown)}")
-    filled = [a if a is not None else pa.nulls(n, f.type) for a, f in zip(arrays, schema, strict=True)]
+    filled = [
+        a if a is not None else pa.nulls(n, f.type) for a, f in zip(arrays, schema, strict=True)
+    ]
     return pa.Table.from_arrays(filled, schema=schema)

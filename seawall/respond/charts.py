@@ -9,7 +9,9 @@ from html import escape
 import numpy as np
 
 
-def histogram_svg(values: Sequence[float], *, label: str, width: int = 360, height: int = 120) -> str:
+def histogram_svg(
+    values: Sequence[float], *, label: str, width: int = 360, height: int = 120
+) -> str:
     """A bar histogram of ``values`` (e.g. beacon intervals in seconds)."""
     data = np.asarray([v for v in values if v is not None], dtype=float)
     if data.size == 0:

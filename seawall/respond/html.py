@@ -23,9 +23,9 @@ COLOURS = {
 
 
 def render_html(report: HuntReport) -> str:
-    template_text = (
-        resources.files("seawall.respond") / "templates" / "report.html.j2"
-    ).read_text(encoding="utf-8")
+    template_text = (resources.files("seawall.respond") / "templates" / "report.html.j2").read_text(
+        encoding="utf-8"
+    )
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(template_text)
     alerts: list[dict[str, Any]] = []
@@ -35,9 +35,7 @@ def render_html(report: HuntReport) -> str:
         intervals = evidence.pop("intervals", None)
         body["evidence_json"] = json.dumps(evidence, indent=1)[:4000]
         body["chart"] = (
-            histogram_svg(intervals, label="intervals between check-ins (s)")
-            if intervals
-            else ""
+            histogram_svg(intervals, label="intervals between check-ins (s)") if intervals else ""
         )
         body["colour"] = COLOURS[alert.severity]
         alerts.append(body)

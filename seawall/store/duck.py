@@ -9,6 +9,6 @@ import pyarrow as pa
 
 def to_arrow(result: Any) -> pa.Table:
     """The result of ``con.execute(...)`` as an Arrow table (2.x renamed the method)."""
-    method = getattr(result, "to_arrow_table", None) or getattr(result, "fetch_arrow_table")
+    method = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
     table = method()
     return table if isinstance(table, pa.Table) else table.read_all()

@@ -151,7 +151,9 @@ class EmbeddedStore:
         return True
 
     def stored_issues(self, sha256: str) -> list[ParseIssue]:
-        row = self._db.execute("SELECT issues_json FROM inputs WHERE sha256 = ?", (sha256,)).fetchone()
+        row = self._db.execute(
+            "SELECT issues_json FROM inputs WHERE sha256 = ?", (sha256,)
+        ).fetchone()
         if row is None:
             return []
         return [
@@ -222,7 +224,8 @@ class EmbeddedStore:
             exists = self._db.execute("SELECT 1 FROM alerts WHERE id = ?", (body["id"],)).fetchone()
             self._db.execute(
                 "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, body = excluded.body",
+                "ON CONFLICT(id) DO UPDATE SET "
+                "last_seen = excluded.last_seen, body = excluded.body",
                 (
                     body["id"],
                     alert.detector,

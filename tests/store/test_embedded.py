@@ -49,9 +49,16 @@ def test_duckdb_query_over_parquet(tmp_path):
 def test_alerts_are_upserted_by_stable_id(tmp_path):
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
     alert = Alert(
-        detector="beacon", rule_id="beacon.conn", title="Beaconing", severity="high",
-        attack=["T1071"], entities={"source.ip": "10.0.0.1"}, first_seen=t0, last_seen=t0,
-        explanation="x", inputs=[InputRef("f.pcap", frame=3)],
+        detector="beacon",
+        rule_id="beacon.conn",
+        title="Beaconing",
+        severity="high",
+        attack=["T1071"],
+        entities={"source.ip": "10.0.0.1"},
+        first_seen=t0,
+        last_seen=t0,
+        explanation="x",
+        inputs=[InputRef("f.pcap", frame=3)],
     )
     with EmbeddedStore(tmp_path / "store") as store:
         assert store.save_alerts([alert]) == 1

@@ -1,0 +1,131 @@
+"""All traffic detectors over N reproducibly generated flows: flows/s and peak memory.
+
+Ours: the partitioned engine (hash of source.ip into K partitions, every registered
+detector per partition), so memory is bounded by partition size. Peer: DuckDB SQL doing the
+core aggregation RITA-style beacon analysis needs (per source/destination pair: count,
+intervals between starts, their median and MAD, bytes statistics) over the same Parquet.
+RITA itself needs Zeek logs and ClickHouse, which cannot run on this machine.
+
+    python bench/detectors.py --flows 10000000 --partitions 10 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+
+
+def generate(flows: int, batch: int) -> list[str]:
+    sys.path.insert(0, str(HERE))
+    import pyarrow.parquet as pq
+    from genflows import flow_batches
+
+    folder = WORK / f"flows-{flows}"
+    done = folder / "DONE"
+    if done.exists():
+        return sorted(str(p) for p in folder.glob("*.parquet"))
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i, table in enumerate(flow_batches(flows, batch=batch)):
+        path = folder / f"part-{i:04d}.parquet"
+        pq.write_table(table, path)
+        files.append(str(path))
+    done.write_text("ok")
+    return files
+
+
+def run_ours(files: list[str], partitions: int) -> dict[str, float]:
+    from seawall.detect.base import DetectContext
+    from seawall.engines.partitioned import run_partitioned
+
+    t = time.perf_counter()
+    alerts = run_partitioned(
+        {"flow": files}, DetectContext(), partitions=partitions, workdir=str(WORK)
+    )
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "alerts": len(alerts)}
+
+
+def run_peer(files: list[str]) -> dict[str, float]:
+    import duckdb
+
+    listing = ", ".join(f"'{f}'" for f in files)
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "4GB"})
+    t = time.perf_counter()
+    con.execute(f"""
+        WITH f AS (SELECT "source.ip" s, "destination.ip" d, epoch_us("event.start") ts,
+                          "source.bytes" b FROM read_parquet([{listing}])),
+        iv AS (SELECT s, d, b, ts - lag(ts) OVER (PARTITION BY s, d ORDER BY ts) AS gap FROM f),
+        agg AS (SELECT s, d, count(*) n, median(gap) med, quantile_cont(gap, 0.25) q1,
+                       quantile_cont(gap, 0.75) q3, median(b) mb, mad(b) madb
+                FROM iv GROUP BY s, d HAVING count(*) >= 4)
+        SELECT count(*) FROM agg""").fetchall()
+    return {"seconds": time.perf_counter() - t}
+
+
+def child(mode: str, files: list[str], partitions: int) -> dict[str, float]:
+    out = run_ours(files, partitions) if mode == "ours" else run_peer(files)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--flows", type=int, default=10_000_000)
+    parser.add_argument("--batch", type=int, default=1_000_000)
+    parser.add_argument("--partitions", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", choices=["ours", "peer"])
+    parser.add_argument("--files", default="")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.files.split(","), args.partitions)))
+        return
+    files = generate(args.flows, args.batch)
+    results: dict[str, list[dict[str, float]]] = {"ours": [], "peer": []}
+    for _ in range(args.runs):
+        for mode in ("ours", "peer"):
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    mode,
+                    "--files",
+                    ",".join(files),
+                    "--partitions",
+                    str(args.partitions),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=os.environ,
+            )
+            results[mode].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    med = {m: statistics.median(r["seconds"] for r in rs) for m, rs in results.items()}
+    rss = {m: max(r["peak_rss_mb"] for r in rs) for m, rs in results.items()}
+    print(f"flows: {args.flows:,}  partitions: {args.partitions}  runs: {args.runs}")
+    print(
+        f"ours (all detectors): {args.flows / med['ours']:,.0f} flows/s, "
+        f"median {med['ours']:.2f} s, peak RSS {rss['ours']:.0f} MB, "
+        f"alerts {results['ours'][0]['alerts']:.0f}"
+    )
+    print(
+        f"peer (DuckDB beacon aggregation only): {args.flows / med['peer']:,.0f} flows/s, "
+        f"median {med['peer']:.2f} s, peak RSS {rss['peer']:.0f} MB"
+    )
+    print(f"ratio ours/peer (throughput): {med['peer'] / med['ours']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,5 +3,8 @@
 from __future__ import annotations
 
 from seawall.sources.base import Source
+from seawall.sources.pcap.source import PcapSource
 
-SOURCES: list[Source] = []
+SOURCES: list[Source] = [PcapSource()]
+
+__all__ = ["SOURCES", "PcapSource"]

@@ -1,0 +1,623 @@
+"""Management-plane abuse of network devices: the campaign's way in and way around.
+
+CISA AA25-239A and Cisco Talos (Feb 2025) describe intruders who log in to routers with valid
+credentials, run SSH on extra high ports (22x22 / xxx22, 57722 on the IOS XR host OS), change
+configs over SNMP, capture TACACS+/RADIUS, and exploit Smart Install (CVE-2018-0171) and web-UI
+bugs (CVE-2023-20198/20273, Ivanti, PAN-OS). Each rule here looks for one of those traces in
+flows and transactions. SNMP rules live in ``mgmt_snmp.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawall.detect.base import DetectContext, RecordTables, load_thresholds, register
+from seawall.detect.traffic import mgmt_snmp, mgmt_webui_paths
+from seawall.detect.traffic.mgmt_rules import Rule, make_alert
+from seawall.detect.traffic.mgmt_tunnel_support import (
+    Roles,
+    frame,
+    in_lower,
+    in_values,
+    mask_to_numpy,
+    opt_str,
+    sorted_unique,
+    step_down,
+    total,
+)
+from seawall.records.alerts import Alert
+
+DETECTOR = "mgmt_plane"
+
+FLOW_COLUMNS = (
+    "event.start",
+    "event.end",
+    "source.ip",
+    "source.port",
+    "destination.ip",
+    "destination.port",
+    "network.transport",
+    "network.protocol",
+    "source.packets",
+    "destination.packets",
+    "source.bytes",
+    "destination.bytes",
+    "destination.tcp_flags",
+    "input.file",
+    "input.frame",
+    "input.line",
+)
+TX_COLUMNS = (
+    "event.start",
+    "source.ip",
+    "source.port",
+    "destination.ip",
+    "destination.port",
+    "transaction.kind",
+    "transaction.direction",
+    "http.request.method",
+    "url.domain",
+    "url.original",
+    "http.response.status_code",
+    "ssh.message",
+    "detail",
+    "input.file",
+    "input.frame",
+    "input.line",
+)
+
+TELNET = Rule(
+    "MGMT-TELNET",
+    "Cleartext Telnet session to a network device",
+    ("T1021", "T1078", "T1040"),
+    "Telnet sends device credentials and commands in clear; the hardening guidance asks for SSH "
+    "only (transport input ssh) and the campaign harvested credentials in transit.",
+    ("CISA Enhanced Visibility 2024-12", "CISA AA25-239A", "salt-typhoon HD-01"),
+)
+SSH_PORT = Rule(
+    "MGMT-SSH-NONSTD-PORT",
+    "SSH to a network device on a non-standard port",
+    ("T1021.004", "T1571"),
+    "The actors opened SSH on extra high ports (pattern 22x22 or xxx22, 'ip ssh port ... rotary') "
+    "and started OpenSSH on TCP/57722 in the IOS XR host OS for root access.",
+    ("CISA AA25-239A", "Cisco Talos 2025-02-20", "salt-typhoon ST-04, ST-05"),
+)
+REVERSE_SSH = Rule(
+    "MGMT-SSH-REVERSE",
+    "Reverse SSH: the TCP server started the key exchange",
+    ("T1572", "T1021.004"),
+    "In SSH the TCP client sends the key-exchange init; when the server side sends it, the roles "
+    "were swapped, the shape of a reverse shell or a tunnel called back from inside.",
+    ("Zeek ssh detect-reverse (ECC INIT not from the TCP client)", "CISA AA25-239A"),
+)
+AAA_SERVER = Rule(
+    "MGMT-AAA-UNKNOWN-SERVER",
+    "TACACS+/RADIUS to a server that is not an approved AAA server",
+    ("T1556", "T1040"),
+    "The actors pointed devices' TACACS+/RADIUS at servers they control and captured AAA traffic "
+    "to harvest credentials; AAA must only reach the operator's own servers.",
+    ("CISA AA25-239A", "Cisco Talos 2025-02-20", "salt-typhoon ST-11"),
+)
+AAA_CLIENT = Rule(
+    "MGMT-AAA-UNEXPECTED-CLIENT",
+    "TACACS+/RADIUS from a host that is not a network device",
+    ("T1078", "T1110"),
+    "Only devices (NAS clients) talk TACACS+/RADIUS to the AAA servers; another host speaking "
+    "the protocol is replaying or guessing credentials, or relaying for a compromised device.",
+    ("CISA AA25-239A", "salt-typhoon ST-11"),
+)
+AAA_SEEN = Rule(
+    "MGMT-AAA-OBSERVED",
+    "AAA server in use (inventory)",
+    ("T1556",),
+    "With no AAA servers configured the detector cannot tell a rogue server from the real one; "
+    "it lists the servers seen so the operator can set network.aaa_servers.",
+    ("CISA AA25-239A",),
+)
+SMART_INSTALL = Rule(
+    "MGMT-SMART-INSTALL",
+    "Cisco Smart Install (TCP/4786) session to a device",
+    ("T1190", "T1602.002"),
+    "Smart Install needs no authentication; CVE-2018-0171 and the protocol itself let anyone copy "
+    "or replace a switch config (siet.py). Named in AA25-239A and by Talos for this campaign.",
+    ("CISA AA25-239A", "Cisco Talos 2025-02-20", "cisco-sa-20180328-smi2", "salt-typhoon ST-20"),
+)
+WEBUI = Rule(
+    "MGMT-WEBUI-EXPLOIT",
+    "Exploit path of an edge-device web UI",
+    ("T1190", "T1505.003"),
+    "HTTP requests whose path matches a published exploit of a CVE the campaign used "
+    "(Cisco IOS XE CVE-2023-20198/20273, Ivanti CVE-2023-46805/CVE-2024-21887, PAN-OS "
+    "CVE-2024-3400); the sources of each path are listed in the evidence.",
+    ("CISA AA25-239A", "salt-typhoon LG-11"),
+)
+NON_ADMIN = Rule(
+    "MGMT-ACCESS-NON-ADMIN",
+    "Management session to a device from a host that is not an admin source",
+    ("T1078", "T1021"),
+    "Management planes should only be reached from jump hosts and NMS; the actors logged in with "
+    "valid credentials from hosts outside that set.",
+    ("CISA Enhanced Visibility 2024-12", "salt-typhoon LG-01"),
+)
+
+RULES: tuple[Rule, ...] = (
+    TELNET,
+    SSH_PORT,
+    REVERSE_SSH,
+    AAA_SERVER,
+    AAA_CLIENT,
+    AAA_SEEN,
+    SMART_INSTALL,
+    WEBUI,
+    NON_ADMIN,
+    *mgmt_snmp.RULES,
+)
+
+
+@register(
+    DETECTOR,
+    attack=tuple(sorted({t for rule in RULES for t in rule.attack})),
+    description="Telnet, SNMP writes/walks/v1-v2c, SSH on odd ports and reverse SSH, rogue "
+    "TACACS+/RADIUS, Smart Install and web-UI exploit paths against network devices",
+)
+def detect_mgmt_plane(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
+    thresholds = ctx.thresholds or load_thresholds(DETECTOR, ctx.profile)
+    roles = Roles(ctx.network)
+    flows = _flow_candidates(tables.flows, thresholds)
+    txs = _tx_candidates(tables.transactions)
+    alerts: list[Alert] = []
+    alerts += _telnet(flows, roles, thresholds)
+    alerts += _ssh_nonstandard(flows, txs, roles, thresholds)
+    alerts += _reverse_ssh(txs, roles, thresholds)
+    alerts += _aaa(flows, roles, thresholds)
+    alerts += _smart_install(flows, roles, thresholds)
+    alerts += _webui(txs, tables.flows, thresholds)
+    alerts += _non_admin_access(flows, roles, thresholds)
+    alerts += mgmt_snmp.detect(tables.transactions, roles, thresholds, DETECTOR)
+    return alerts
+
+
+# --- candidate selection (columnar, over the whole table) ---------------------------------
+
+
+def _flow_candidates(flows: pa.Table, th: dict[str, Any]) -> pd.DataFrame:
+    if flows.num_rows == 0:
+        return pd.DataFrame(columns=list(FLOW_COLUMNS))
+    ports = sorted(
+        {
+            *th["telnet_ports"],
+            *th["tacacs_ports"],
+            *th["radius_ports"],
+            *th["smart_install_ports"],
+            *th["management_ports"],
+        }
+    )
+    mask = in_values(flows, "destination.port", ports)
+    mask |= in_lower(
+        flows, "network.protocol", ["ssh", "telnet", "tacacs", "radius", "smartinstall"]
+    )
+    return frame(flows, mask, FLOW_COLUMNS)
+
+
+def _tx_candidates(txs: pa.Table) -> pd.DataFrame:
+    if txs.num_rows == 0:
+        return pd.DataFrame(columns=list(TX_COLUMNS))
+    mask = in_values(txs, "transaction.kind", ["ssh_banner", "ssh_kex"])
+    urls = pc.utf8_lower(txs.column("url.original"))
+    mask |= in_values(txs, "transaction.kind", ["http_request"]) & mask_to_numpy(
+        pc.match_substring_regex(urls, mgmt_webui_paths.PREFILTER_REGEX)
+    )
+    return frame(txs, mask, TX_COLUMNS)
+
+
+def _transport_is(df: pd.DataFrame, name: str) -> pd.Series:
+    return df["network.transport"].fillna("").str.lower() == name
+
+
+def _established(df: pd.DataFrame) -> pd.Series:
+    """The server answered: SYN-ACK seen, or (no flags exported) packets came back."""
+    flags = pd.to_numeric(df["destination.tcp_flags"], errors="coerce")
+    back = pd.to_numeric(df["destination.packets"], errors="coerce").fillna(0) > 0
+    synack = flags.notna() & ((flags.fillna(0).astype(int) & 0x12) == 0x12)
+    return synack | (flags.isna() & back) | (back & ~_transport_is(df, "tcp"))
+
+
+def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    if df.empty:
+        return []
+    return [
+        (key if isinstance(key, tuple) else (key,), grp)
+        for key, grp in df.groupby(keys, dropna=False, sort=True)
+    ]
+
+
+def _flow_evidence(group: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "flows": len(group),
+        "packets_to_device": total(group, "source.packets"),
+        "packets_from_device": total(group, "destination.packets"),
+        "bytes_to_device": total(group, "source.bytes"),
+        "bytes_from_device": total(group, "destination.bytes"),
+    }
+
+
+def _pair_entities(src: Any, dst: Any, port: Any) -> dict[str, Any]:
+    return {
+        "source.ip": opt_str(src),
+        "destination.ip": opt_str(dst),
+        "destination.port": int(port) if pd.notna(port) else None,
+        "device": opt_str(dst),
+    }
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+def _telnet(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
+    if flows.empty:
+        return []
+    proto = flows["network.protocol"].fillna("").str.lower()
+    is_telnet = (
+        _transport_is(flows, "tcp") & flows["destination.port"].isin(th["telnet_ports"])
+    ) | (proto == "telnet")
+    cand = flows[is_telnet & _established(flows)]
+    cand = cand[roles.is_device(cand["destination.ip"])]
+    alerts = []
+    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+        admin = bool(roles.is_admin(pd.Series([src]))[0])
+        severity = "medium" if admin else "high"
+        ev = _flow_evidence(grp) | {"from_admin_source": admin}
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                TELNET,
+                grp,
+                severity=severity,
+                confidence=0.9,
+                entities=_pair_entities(src, dst, port),
+                explanation=f"{src} opened {len(grp)} Telnet session(s) to device {dst}:{port}; "
+                "login and commands crossed the network in clear text.",
+                evidence=ev,
+            )
+        )
+    return alerts
+
+
+def _campaign_port(port: int, patterns: list[str]) -> str | None:
+    text = str(port)
+    for pattern in patterns:
+        if re.fullmatch(pattern, text):
+            return pattern
+    return None
+
+
+def _ssh_nonstandard(
+    flows: pd.DataFrame, txs: pd.DataFrame, roles: Roles, th: dict[str, Any]
+) -> list[Alert]:
+    standard = set(th["ssh_standard_ports"])
+    parts = []
+    if not flows.empty:
+        labelled = flows[
+            (flows["network.protocol"].fillna("").str.lower() == "ssh") & _established(flows)
+        ]
+        parts.append(labelled.assign(basis="flow label ssh"))
+    if not txs.empty:
+        banners = txs[txs["transaction.kind"].isin(["ssh_banner", "ssh_kex"])]
+        parts.append(banners.assign(basis="ssh protocol seen in payload"))
+    if not parts:
+        return []
+    cand = (
+        pd.concat([p for p in parts if not p.empty], ignore_index=True)
+        if any(not p.empty for p in parts)
+        else pd.DataFrame()
+    )
+    if cand.empty:
+        return []
+    dport = pd.to_numeric(cand["destination.port"], errors="coerce")
+    sport = pd.to_numeric(cand["source.port"], errors="coerce")
+    # A flow seen from its second packet can look reversed (source port 22): not a new listener.
+    cand = cand[dport.notna() & ~dport.isin(standard) & ~sport.isin(standard)]
+    cand = cand[roles.is_device(cand["destination.ip"])]
+    alerts = []
+    patterns = list(th["ssh_campaign_port_patterns"])
+    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+        port_i = int(port)
+        matched = _campaign_port(port_i, patterns)
+        if port_i in set(th["ssh_critical_ports"]):
+            severity, why = "critical", "TCP/57722 is the IOS XR host-OS sshd the campaign started"
+        elif matched:
+            severity, why = "high", f"port {port_i} fits the campaign's SSH port pattern {matched}"
+        else:
+            severity, why = "medium", f"port {port_i} is not a standard SSH port"
+        flows_n = int((grp["basis"] == "flow label ssh").sum())
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                SSH_PORT,
+                grp,
+                severity=severity,
+                confidence=0.8 if matched or severity == "critical" else 0.6,
+                entities=_pair_entities(src, dst, port),
+                explanation=f"SSH from {src} to device {dst} on TCP/{port_i}; {why}.",
+                evidence={
+                    "port": port_i,
+                    "campaign_pattern": matched,
+                    "flows": flows_n,
+                    "ssh_transactions": len(grp) - flows_n,
+                    "basis": sorted_unique(grp["basis"]),
+                },
+            )
+        )
+    return alerts
+
+
+def _reverse_ssh(txs: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
+    if txs.empty:
+        return []
+    msg = txs["ssh.message"].fillna("").str.lower()
+    direction = txs["transaction.direction"].fillna("").str.lower()
+    cand = txs[
+        (txs["transaction.kind"] == "ssh_kex")
+        & msg.isin([m.lower() for m in th["ssh_client_only_kex_messages"]])
+        & (direction == "server")
+    ]
+    alerts = []
+    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+        infra = bool(
+            roles.is_infrastructure(pd.Series([src]))[0]
+            or roles.is_infrastructure(pd.Series([dst]))[0]
+        )
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                REVERSE_SSH,
+                grp,
+                severity="critical" if infra else "high",
+                confidence=0.85,
+                entities=_pair_entities(src, dst, port),
+                explanation=f"In the SSH session {src} -> {dst}:{port} the server sent "
+                f"{', '.join(sorted_unique(grp['ssh.message']))}, a message only the TCP client "
+                "sends: the session runs backwards (reverse SSH).",
+                evidence={
+                    "messages": sorted_unique(grp["ssh.message"]),
+                    "transactions": len(grp),
+                    "endpoint_is_infrastructure": infra,
+                },
+            )
+        )
+    return alerts
+
+
+def _aaa(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
+    if flows.empty:
+        return []
+    proto = flows["network.protocol"].fillna("").str.lower()
+    tcp, udp = _transport_is(flows, "tcp"), _transport_is(flows, "udp")
+    dport = flows["destination.port"]
+    tacacs = (tcp & dport.isin(th["tacacs_ports"]) & _established(flows)) | (proto == "tacacs")
+    radius = (udp & dport.isin(th["radius_ports"])) | (proto == "radius")
+    cand = flows[tacacs | radius].copy()
+    if cand.empty:
+        return []
+    cand["aaa_protocol"] = np.where(tacacs[tacacs | radius], "tacacs+", "radius")
+    configured = bool(roles.network.aaa_servers)
+    server_known = roles.is_aaa(cand["destination.ip"])
+    server_internal = roles.is_internal(cand["destination.ip"])
+    client_ok = (
+        roles.is_aaa(cand["source.ip"])
+        | roles.is_admin(cand["source.ip"])
+        | (roles.devices.contains_column(_arr(cand["source.ip"])) if roles.has_device_map else True)
+    )
+    cand = cand.assign(
+        server_known=server_known, server_internal=server_internal, client_ok=client_ok
+    )
+    alerts: list[Alert] = []
+    rogue = cand[~cand["server_known"] & (configured | ~cand["server_internal"])]
+    for (src, dst, port, proto_name), grp in _groups(
+        rogue, ["source.ip", "destination.ip", "destination.port", "aaa_protocol"]
+    ):
+        internal = bool(grp["server_internal"].iloc[0])
+        why = (
+            "is not in network.aaa_servers"
+            if configured
+            else "is on the Internet (no AAA servers configured)"
+        )
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                AAA_SERVER,
+                grp,
+                severity="high" if internal else "critical",
+                confidence=0.8 if configured else 0.6,
+                entities={**_pair_entities(src, dst, port), "device": opt_str(src)},
+                explanation=f"{src} sent {proto_name.upper()} to {dst}:{port}, which {why}; "
+                "device logins may be checked or captured by a server the operator does not run.",
+                evidence=_flow_evidence(grp)
+                | {
+                    "protocol": proto_name,
+                    "server_internal": internal,
+                    "aaa_servers_configured": configured,
+                },
+            )
+        )
+    if configured and roles.has_device_map:
+        odd = cand[cand["server_known"] & ~cand["client_ok"]]
+        for (src, dst, port, proto_name), grp in _groups(
+            odd, ["source.ip", "destination.ip", "destination.port", "aaa_protocol"]
+        ):
+            alerts.append(
+                make_alert(
+                    DETECTOR,
+                    AAA_CLIENT,
+                    grp,
+                    severity="high",
+                    confidence=0.7,
+                    entities=_pair_entities(src, dst, port) | {"device": None},
+                    explanation=f"{src} is neither a device nor an AAA server, yet spoke "
+                    f"{proto_name.upper()} to AAA server {dst}:{port}.",
+                    evidence=_flow_evidence(grp) | {"protocol": proto_name},
+                )
+            )
+    if not configured:
+        seen = cand[cand["server_internal"]]
+        for (dst, port, proto_name), grp in _groups(
+            seen, ["destination.ip", "destination.port", "aaa_protocol"]
+        ):
+            clients = sorted_unique(grp["source.ip"], limit=20)
+            alerts.append(
+                make_alert(
+                    DETECTOR,
+                    AAA_SEEN,
+                    grp,
+                    severity="info",
+                    confidence=0.5,
+                    entities={"destination.ip": opt_str(dst), "destination.port": int(port)},
+                    explanation=f"{dst}:{port} answers {proto_name.upper()} for "
+                    f"{grp['source.ip'].nunique()} client(s); list the approved AAA servers in "
+                    "network.aaa_servers to have rogue ones flagged.",
+                    evidence=_flow_evidence(grp)
+                    | {
+                        "protocol": proto_name,
+                        "clients": clients,
+                        "client_count": int(grp["source.ip"].nunique()),
+                    },
+                )
+            )
+    return alerts
+
+
+def _arr(series: pd.Series) -> pa.Array:
+    return pa.array(series.astype(object).where(series.notna(), None).tolist(), type=pa.string())
+
+
+def _smart_install(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
+    if flows.empty:
+        return []
+    cand = flows[
+        _transport_is(flows, "tcp") & flows["destination.port"].isin(th["smart_install_ports"])
+    ]
+    cand = cand[roles.is_device(cand["destination.ip"])]
+    if cand.empty:
+        return []
+    cand = cand.assign(established=_established(cand).to_numpy())
+    alerts = []
+    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+        answered = int(grp["established"].sum())
+        severity = "critical" if answered else "medium"
+        state = (
+            f"the device answered on {answered} of {len(grp)} connection(s)"
+            if answered
+            else "no answer (probe)"
+        )
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                SMART_INSTALL,
+                grp,
+                severity=severity,
+                confidence=0.85 if answered else 0.5,
+                entities=_pair_entities(src, dst, port),
+                explanation=f"{src} connected to Smart Install TCP/{port} on {dst}: {state}. "
+                "Smart Install has no authentication (CVE-2018-0171, config copy/replace).",
+                evidence=_flow_evidence(grp) | {"answered_connections": answered},
+            )
+        )
+    return alerts
+
+
+def _webui(txs: pd.DataFrame, all_flows: pa.Table, th: dict[str, Any]) -> list[Alert]:
+    requests = txs[txs["transaction.kind"] == "http_request"] if not txs.empty else txs
+    if requests.empty and all_flows.num_rows:
+        # Sources without transactions (flow exports, conn logs) may still carry the first URI.
+        urls = pc.utf8_lower(all_flows.column("url.original"))
+        mask = mask_to_numpy(pc.match_substring_regex(urls, mgmt_webui_paths.PREFILTER_REGEX))
+        if mask.any():
+            requests = frame(
+                all_flows, mask, [c for c in TX_COLUMNS if c in all_flows.column_names]
+            )
+    if requests.empty:
+        return []
+    rows = []
+    for idx, uri in requests["url.original"].items():
+        if uri is None or (isinstance(uri, float) and np.isnan(uri)):
+            continue
+        for entry in mgmt_webui_paths.match(str(uri)):
+            rows.append((idx, entry.id))
+    if not rows:
+        return []
+    hits = requests.loc[[r[0] for r in rows]].assign(path_id=[r[1] for r in rows])
+    entries = {e.id: e for e in mgmt_webui_paths.EXPLOIT_PATHS}
+    alerts = []
+    for (src, dst, port, path_id), grp in _groups(
+        hits, ["source.ip", "destination.ip", "destination.port", "path_id"]
+    ):
+        entry = entries[path_id]
+        methods = [
+            str(m).upper() for m in grp.get("http.request.method", pd.Series(dtype=object)).dropna()
+        ]
+        severity = entry.severity
+        if entry.methods and methods and not any(m in entry.methods for m in methods):
+            severity = step_down(severity)
+        statuses = sorted_unique(grp.get("http.response.status_code", pd.Series(dtype=object)))
+        cves = "/".join(entry.cves) or "no CVE"
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                WEBUI,
+                grp,
+                severity=severity,
+                confidence=0.85,
+                title=f"{entry.product}: {entry.what}",
+                entities=_pair_entities(src, dst, port),
+                explanation=f"{src} sent {len(grp)} request(s) to {dst}:{port} matching the "
+                f"{entry.product} exploit path '{path_id}' ({cves}).",
+                evidence={
+                    "path_id": path_id,
+                    "cves": list(entry.cves),
+                    "product": entry.product,
+                    "requests": len(grp),
+                    "methods": sorted(set(methods)),
+                    "uris": sorted_unique(grp["url.original"], limit=5),
+                    "status_codes": statuses,
+                    "path_sources": list(entry.sources),
+                },
+            )
+        )
+    return alerts
+
+
+def _non_admin_access(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
+    if flows.empty or not roles.has_device_map or not roles.network.admin_sources:
+        return []
+    ports = set(th["management_ports"]) | set(th["telnet_ports"])
+    cand = flows[flows["destination.port"].isin(ports) & _established(flows)]
+    if cand.empty:
+        return []
+    cand = cand[roles.is_device(cand["destination.ip"])]
+    cand = cand[
+        ~roles.is_admin(cand["source.ip"])
+        & ~roles.is_device(cand["source.ip"])
+        & ~roles.is_aaa(cand["source.ip"])
+    ]
+    alerts = []
+    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+        alerts.append(
+            make_alert(
+                DETECTOR,
+                NON_ADMIN,
+                grp,
+                severity="medium",
+                confidence=0.6,
+                entities=_pair_entities(src, dst, port),
+                explanation=f"{src} is not in network.admin_sources but reached management port "
+                f"{port} on device {dst} ({len(grp)} session(s)).",
+                evidence=_flow_evidence(grp),
+            )
+        )
+    return alerts

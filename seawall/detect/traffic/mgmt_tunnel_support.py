@@ -1,0 +1,196 @@
+"""Helpers shared by the management-plane and tunnel detectors.
+
+Both detectors first cut the big tables down with Arrow compute masks (cheap over millions of
+rows), then group the few candidate rows with pandas and turn each group into one alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawall.detect.base import NetworkContext
+from seawall.netaddr import NetworkSet, is_private_column
+from seawall.records.alerts import InputRef
+
+MAX_INPUTS = 5
+
+
+def mask_to_numpy(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """An Arrow boolean mask as numpy, nulls counted as False."""
+    filled = pc.fill_null(mask, False)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def lower(table: pa.Table, name: str) -> pa.ChunkedArray:
+    return pc.utf8_lower(table.column(name))
+
+
+def in_values(table: pa.Table, name: str, values: Sequence[Any]) -> np.ndarray:
+    col = table.column(name)
+    if len(values) == 0 or table.num_rows == 0:
+        return np.zeros(table.num_rows, dtype=bool)
+    return mask_to_numpy(pc.is_in(col, value_set=pa.array(list(values), type=col.type)))
+
+
+def in_lower(table: pa.Table, name: str, values: Iterable[str]) -> np.ndarray:
+    vals = [v.lower() for v in values]
+    if not vals or table.num_rows == 0:
+        return np.zeros(table.num_rows, dtype=bool)
+    return mask_to_numpy(pc.is_in(lower(table, name), value_set=pa.array(vals, type=pa.string())))
+
+
+def frame(table: pa.Table, mask: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
+    """The masked rows of ``table`` as a pandas frame with only ``columns``."""
+    sub = table.select(list(columns)).filter(pa.array(mask, type=pa.bool_()))
+    return sub.to_pandas()
+
+
+class Roles:
+    """Which addresses play which part, from the operator's network map.
+
+    With no map, every destination of a management protocol counts as a device and nothing is
+    an admin source or AAA server, so rules fall back to the shape of the traffic alone.
+    """
+
+    def __init__(self, network: NetworkContext) -> None:
+        self.network = network
+        self.devices: NetworkSet = NetworkSet(
+            [*network.infrastructure.networks, *network.management.networks]
+        )
+        self.has_device_map = bool(self.devices)
+
+    def is_device(self, addresses: pd.Series) -> np.ndarray:
+        if not self.has_device_map:
+            return np.ones(len(addresses), dtype=bool)
+        return self.devices.contains_column(_strings(addresses))
+
+    def is_infrastructure(self, addresses: pd.Series) -> np.ndarray:
+        return self.network.infrastructure.contains_column(_strings(addresses))
+
+    def is_admin(self, addresses: pd.Series) -> np.ndarray:
+        return self.network.admin_sources.contains_column(_strings(addresses))
+
+    def is_aaa(self, addresses: pd.Series) -> np.ndarray:
+        return self.network.aaa_servers.contains_column(_strings(addresses))
+
+    def is_internal(self, addresses: pd.Series) -> np.ndarray:
+        """Carrier space when configured, else every non-Internet address."""
+        arr = _strings(addresses)
+        private = is_private_column(arr)
+        if self.network.internal:
+            return private | self.network.internal.contains_column(arr)
+        return private
+
+    def is_allowed_peer(self, addresses: pd.Series) -> np.ndarray:
+        return self.network.allowed_tunnel_peers.contains_column(_strings(addresses))
+
+
+def _strings(series: pd.Series) -> pa.Array:
+    values = series.astype(object).where(series.notna(), None).tolist()
+    return pa.array(values, type=pa.string())
+
+
+def to_datetime(value: Any) -> datetime | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value
+    return None
+
+
+def first_last(
+    group: pd.DataFrame, start: str = "event.start", end: str | None = "event.end"
+) -> tuple[datetime | None, datetime | None]:
+    starts = group[start].dropna()
+    first = to_datetime(starts.min()) if len(starts) else None
+    last_candidates = starts
+    if end is not None and end in group:
+        ends = group[end].dropna()
+        if len(ends):
+            last_candidates = pd.concat([starts, ends])
+    last = to_datetime(last_candidates.max()) if len(last_candidates) else None
+    return first, last
+
+
+def input_refs(group: pd.DataFrame, limit: int = MAX_INPUTS) -> list[InputRef]:
+    """A handful of distinct file:frame / file:line references, earliest frames first."""
+    refs: list[InputRef] = []
+    seen: set[tuple[str, int | None, int | None]] = set()
+    cols = [c for c in ("input.file", "input.frame", "input.line") if c in group]
+    if "input.file" not in cols:
+        return refs
+    ordered = group.sort_values([c for c in ("input.file", "input.frame") if c in group])
+    for row in ordered[cols].itertuples(index=False, name=None):
+        values = dict(zip(cols, row, strict=True))
+        file = values.get("input.file")
+        if file is None or (isinstance(file, float) and np.isnan(file)):
+            continue
+        frame_no = _opt_int(values.get("input.frame"))
+        line_no = _opt_int(values.get("input.line"))
+        key = (str(file), frame_no, line_no)
+        if key in seen:
+            continue
+        seen.add(key)
+        refs.append(InputRef(file=str(file), frame=frame_no, line=line_no))
+        if len(refs) >= limit:
+            break
+    return refs
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return int(value)
+
+
+def total(group: pd.DataFrame, name: str) -> int:
+    if name not in group:
+        return 0
+    return int(pd.to_numeric(group[name], errors="coerce").fillna(0).sum())
+
+
+def opt_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def sorted_unique(series: pd.Series, limit: int = 10) -> list[Any]:
+    values = [v for v in series.dropna().unique().tolist()]
+    try:
+        values.sort()
+    except TypeError:
+        values.sort(key=str)
+    return [v.item() if hasattr(v, "item") else v for v in values[:limit]]
+
+
+SEVERITY_STEPS = ("info", "low", "medium", "high", "critical")
+
+
+def step_down(severity: str, steps: int = 1) -> str:
+    idx = max(0, SEVERITY_STEPS.index(severity) - steps)
+    return SEVERITY_STEPS[idx]
+
+
+def step_up(severity: str, steps: int = 1) -> str:
+    idx = min(len(SEVERITY_STEPS) - 1, SEVERITY_STEPS.index(severity) + steps)
+    return SEVERITY_STEPS[idx]

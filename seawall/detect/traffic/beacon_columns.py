@@ -1,0 +1,62 @@
+"""Column helpers shared by the traffic detectors: Arrow columns to numpy codes and times."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def codes(column: pa.ChunkedArray | pa.Array, missing: str = "") -> tuple[IntArray, list[str]]:
+    """Dense integer codes of a string column (nulls become ``missing``) and the values."""
+    filled = pc.fill_null(column, missing)
+    encoded = pc.dictionary_encode(filled)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array(
+            [], pa.dictionary(pa.int32(), pa.string())
+        )
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return indices, encoded.dictionary.to_pylist()
+
+
+def combine(*parts: IntArray) -> tuple[IntArray, int]:
+    """Dense codes of the combination of several code arrays (like a multi-column group key)."""
+    if not parts:
+        raise ValueError("combine() needs at least one code array")
+    key = parts[0]
+    n = int(key.max()) + 1 if key.size else 0
+    for part in parts[1:]:
+        width = int(part.max()) + 1 if part.size else 1
+        key = key * width + part
+        uniq, key = np.unique(key, return_inverse=True)
+        key = key.astype(np.int64)
+        n = len(uniq)
+    if len(parts) == 1:
+        uniq, key = np.unique(key, return_inverse=True)
+        key = key.astype(np.int64)
+        n = len(uniq)
+    return key, n
+
+
+def int_column(column: pa.ChunkedArray | pa.Array, missing: int = 0) -> IntArray:
+    return np.asarray(
+        pc.fill_null(column, missing).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+
+
+def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> FloatArray:
+    """Timestamps as float epoch seconds (microsecond resolution kept); nulls become NaN."""
+    micros = pc.cast(column, pa.int64())
+    valid = np.asarray(pc.is_valid(micros).to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(pc.fill_null(micros, 0).to_numpy(zero_copy_only=False), dtype=np.float64)
+    values /= 1e6
+    values[~valid] = np.nan
+    return values
+
+
+def string_list(column: pa.ChunkedArray | pa.Array) -> list[str | None]:
+    return list(column.to_pylist())

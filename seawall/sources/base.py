@@ -23,6 +23,9 @@ class SourceOptions:
     active_timeout: float = 1800.0
     meter: str = "fast"  # fast (built-in vectorized meter) | nfstream (nDPI labels, slower)
     sensor: str | None = None
+    # Quiet gap (seconds) that ends a payload burst inside a flow: bursts are the transactions
+    # beaconing inside one long connection is scored on.
+    burst_gap: float = 1.0
     # State that must outlive one file within a run, e.g. NetFlow v9/IPFIX templates per
     # exporter (a template may arrive in a later file than its data). Keyed by source name.
     shared: dict[str, object] = field(default_factory=dict)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from seawall.errors import ParseIssue
+
 # Values of PacketIndex.tunnel (outermost encapsulation the inner IP header was found in).
 TUNNEL_NONE = 0
 TUNNEL_GRE = 1
@@ -90,12 +92,16 @@ class AppMetadata:
     """What payload inspection adds to the flows metered from a PacketIndex.
 
     ``flow_columns`` maps flow-schema column names (e.g. ``tls.client.server_name``) to
-    arrays of length ``n_flows``; None entries mean unknown.
+    arrays of length ``n_flows``; None entries mean unknown. ``stats`` counts what was
+    inspected and what was malformed (e.g. ``dns_malformed``); ``issues`` locates a sample of
+    the malformed payloads.
     """
 
     transactions: pa.Table
     packets: pa.Table
     flow_columns: dict[str, list[object]] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+    issues: list[ParseIssue] = field(default_factory=list)
 
 
 def ips_to_strings(hi: np.ndarray, lo: np.ndarray, version: np.ndarray) -> list[str | None]:

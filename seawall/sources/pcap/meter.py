@@ -4,6 +4,9 @@ Packets are sorted by a canonical 5-tuple key and then by time; a new flow start
 the key changes, where the gap to the previous packet of the key exceeds the idle
 timeout, where the flow's age would exceed the active timeout, and where a pure SYN
 follows a TCP connection closed by RST or by FIN from both sides (port reuse).
+
+The source (initiator) is the sender of the flow's first packet, or its receiver when that
+packet is a SYN-ACK; a flow continued after an active timeout keeps its initiator.
 """
 
 from __future__ import annotations
@@ -82,6 +85,10 @@ def meter_flows(index: PacketIndex, options: SourceOptions) -> tuple[pa.Table, M
     first_flags = rows.flags[starts]
     synack_first = rows.tcp[starts] & ((first_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
     source_is_a = rows.is_a[starts] ^ synack_first
+    # A flow cut by the active timeout continues the same conversation: keep its initiator.
+    continued = cause[starts] == _ACTIVE
+    head = np.maximum.accumulate(np.where(continued, 0, np.arange(n_flows)))
+    source_is_a = source_is_a[head]
     fwd = rows.is_a == source_is_a[fid]
 
     ip_len = index.ip_len[rows.order].astype(np.int64)
@@ -107,8 +114,7 @@ def meter_flows(index: PacketIndex, options: SourceOptions) -> tuple[pa.Table, M
     flow_id[rows.order] = rank[fid]
     from_source[rows.order] = fwd
 
-    # Source endpoint = sender of the flow's first packet unless that was a SYN-ACK.
-    first_sent_by_source = ~synack_first
+    first_sent_by_source = rows.is_a[starts] == source_is_a
     src_pkt = first_pkt[out_order]
     by_src = first_sent_by_source[out_order]
     table = _flow_table(

@@ -27,8 +27,12 @@ from seawall.detect.traffic.beacon_columns import (
     IntArray,
     codes,
     combine,
+    directionless_key,
+    end_reason_in,
     epoch_seconds,
     int_column,
+    is_tcp,
+    tcp_opening,
 )
 from seawall.detect.traffic.beacon_stats import (
     GroupScores,
@@ -37,11 +41,13 @@ from seawall.detect.traffic.beacon_stats import (
     segment_bounds,
     severity_for_score,
 )
+from seawall.netaddr import NetworkSet
 from seawall.records.alerts import Alert, InputRef
 
 DETECTOR = "beacon"
 TCP_SYN = 0x02
 MAX_INPUTS = 5
+GROUP_ADDRESSES = NetworkSet(["224.0.0.0/4", "255.255.255.255/32", "ff00::/8"])
 
 # Transaction kinds that carry client check-ins, and the ATT&CK technique each suggests.
 REQUEST_ATTACK = {
@@ -85,8 +91,9 @@ def detect_beacons(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
         return []
     alerts: list[Alert] = []
     pair_alerts: set[tuple[str, str]] = set()
-    flows = _usable_flows(tables.flows)
+    flows = _usable_flows(tables.flows, bool(th.get("skip_multicast_broadcast", True)))
     if flows.num_rows:
+        flows = _connections(flows)
         flows = _drop_tcp_retries(flows, float(th.get("retry_merge_seconds", 1.0)))
         for alert in _pair_level(flows, span, params, th, ctx.profile):
             alerts.append(alert)
@@ -122,14 +129,48 @@ def _dataset_span(tables: RecordTables) -> tuple[float, float] | None:
     return min(lows), max(highs)
 
 
-def _usable_flows(flows: pa.Table) -> pa.Table:
+def _usable_flows(flows: pa.Table, skip_group_destinations: bool) -> pa.Table:
     if flows.num_rows == 0:
         return flows
     ok = pc.and_(
         pc.and_(pc.is_valid(flows["source.ip"]), pc.is_valid(flows["destination.ip"])),
         pc.is_valid(flows["event.start"]),
     )
-    return flows.filter(ok)
+    flows = flows.filter(ok)
+    if skip_group_destinations and flows.num_rows:
+        # One-to-many destinations (mDNS, IGMP, SSDP, broadcast) are not a C2 server.
+        dst, values = codes(flows["destination.ip"])
+        group = np.array([GROUP_ADDRESSES.contains(v) for v in values] + [False], dtype=bool)
+        flows = flows.filter(pa.array(~group[dst]))
+    return flows
+
+
+def _connections(flows: pa.Table) -> pa.Table:
+    """One row per connection: records the flow meter split off a connection (a TCP record
+    with no SYN after an earlier record of the same 5-tuple, or any record after one cut at
+    the active timeout) are folded into the first, their bytes added. Otherwise a long
+    session cut every 30 min would look like a perfect 30-min beacon."""
+    key = directionless_key(flows)
+    start = epoch_seconds(flows["event.start"])
+    order = np.lexsort((start, key))
+    flags_known, syn = tcp_opening(flows)
+    tcp = is_tcp(flows)
+    cut_active = end_reason_in(flows, ("active_timeout",))
+    k = key[order]
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = k[1:] == k[:-1]
+    continues = np.zeros(len(order), dtype=bool)
+    continues[1:] = np.where(
+        tcp[order][1:], flags_known[order][1:] & ~syn[order][1:], cut_active[order][:-1]
+    )
+    continues &= same
+    if not continues.any():
+        return flows
+    firsts = np.flatnonzero(~continues)
+    total = np.add.reduceat(int_column(flows["source.bytes"])[order], firsts)
+    kept = flows.take(pa.array(order[firsts]))
+    column = kept.schema.get_field_index("source.bytes")
+    return kept.set_column(column, kept.schema.field(column), pa.array(total, pa.int64()))
 
 
 def _drop_tcp_retries(flows: pa.Table, window: float) -> pa.Table:
@@ -196,19 +237,22 @@ def _pair_level(
         (src_values[src[first_row[p]]], dst_values[dst[first_row[p]]])
         for p in np.flatnonzero(candidate)
     ]
-    transports = _per_group_transport(flows, pair, candidate)
+    transport_codes, transport_values = codes(flows["network.transport"], "unknown")
+    starts, lengths = segment_bounds(events.group, events.n_groups)
     scores = score_groups(events.time, events.size, events.group, events.n_groups,
                           span[0], span[1], params)
 
     def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], str]:
         source_ip, destination_ip = events.labels[group]
-        transport = transports[group]
-        attack = ["T1071", "T1095"] if transport == "udp" else ["T1071"]
+        rows = events.rows[starts[group] : starts[group] + lengths[group]]
+        used = sorted({transport_values[c] for c in np.unique(transport_codes[rows])})
+        transport = ", ".join(used)
+        attack = ["T1071", "T1095"] if "udp" in used else ["T1071"]
         what = f"{source_ip} → {destination_ip}"
         return (
             "beacon.connection",
             {"source.ip": source_ip, "destination.ip": destination_ip},
-            f"{what} opened {{count}} {transport or 'IP'} connections",
+            f"{what} opened {{count}} connections ({transport})",
             attack,
             what,
         )
@@ -347,19 +391,6 @@ def _events(table: pa.Table, key: IntArray, candidate: np.ndarray, size_column: 
         n_groups=int(candidate.sum()),
         labels=[],
     )
-
-
-def _per_group_transport(flows: pa.Table, key: IntArray, candidate: np.ndarray) -> list[str]:
-    """The transport of each candidate group ('tcp', 'udp', or 'mixed')."""
-    transport, values = codes(flows["network.transport"])
-    dense = np.cumsum(candidate) - 1
-    rows = np.flatnonzero(candidate[key])
-    n = int(candidate.sum())
-    lowest = np.full(n, np.iinfo(np.int64).max)
-    highest = np.full(n, -1)
-    np.minimum.at(lowest, dense[key[rows]], transport[rows])
-    np.maximum.at(highest, dense[key[rows]], transport[rows])
-    return [values[lo] if lo == hi else "mixed" for lo, hi in zip(lowest, highest, strict=True)]
 
 
 Describe = Callable[[int], tuple[str, dict[str, Any], str, list[str], str]]

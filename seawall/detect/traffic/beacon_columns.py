@@ -60,3 +60,46 @@ def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> FloatArray:
 
 def string_list(column: pa.ChunkedArray | pa.Array) -> list[str | None]:
     return list(column.to_pylist())
+
+
+TCP_SYN = 0x02
+
+
+def directionless_key(flows: pa.Table) -> IntArray:
+    """Dense code of each flow's 5-tuple that is the same for both directions of a connection
+    (a flow meter may see a continuation first from the server side)."""
+    n = flows.num_rows
+    ips, _ = codes(
+        pa.chunked_array(
+            flows["source.ip"].chunks + flows["destination.ip"].chunks, type=pa.string()
+        )
+    )
+    src_end = ips[:n] * 65_536 + int_column(flows["source.port"])
+    dst_end = ips[n:] * 65_536 + int_column(flows["destination.port"])
+    low_end, _ = combine(np.minimum(src_end, dst_end))
+    high_end, _ = combine(np.maximum(src_end, dst_end))
+    transport, _ = codes(flows["network.transport"])
+    key, _ = combine(low_end, high_end, transport)
+    return key
+
+
+def is_tcp(flows: pa.Table) -> npt.NDArray[np.bool_]:
+    transport, values = codes(flows["network.transport"])
+    return np.array([v == "tcp" for v in values] + [False], dtype=bool)[transport]
+
+
+def tcp_opening(flows: pa.Table) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per flow: whether TCP flags are known, and whether either side sent a SYN."""
+    flags_known = np.asarray(
+        pc.or_(
+            pc.is_valid(flows["source.tcp_flags"]), pc.is_valid(flows["destination.tcp_flags"])
+        ).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+    flags = int_column(flows["source.tcp_flags"]) | int_column(flows["destination.tcp_flags"])
+    return flags_known, (flags & TCP_SYN) != 0
+
+
+def end_reason_in(flows: pa.Table, reasons: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+    reason, values = codes(flows["flow.end_reason"])
+    return np.array([v in reasons for v in values] + [False], dtype=bool)[reason]

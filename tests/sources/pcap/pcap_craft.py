@@ -76,9 +76,7 @@ def ipv4_udp(src: str, dst: str, sport: int, dport: int, payload: bytes = b"x") 
 
     udp = dpkt.udp.UDP(sport=sport, dport=dport, data=payload)
     udp.ulen = len(udp)
-    return dpkt.ip.IP(
-        src=socket.inet_aton(src), dst=socket.inet_aton(dst), p=17, data=udp, ttl=64
-    )
+    return dpkt.ip.IP(src=socket.inet_aton(src), dst=socket.inet_aton(dst), p=17, data=udp, ttl=64)
 
 
 def ipv4_tcp(
@@ -93,7 +91,9 @@ def ipv4_tcp(
 def ether(ip: dpkt.Packet, ethertype: int = 0x0800) -> bytes:
     return bytes(
         dpkt.ethernet.Ethernet(
-            dst=b"\x00\x11\x22\x33\x44\x55", src=b"\x66\x77\x88\x99\xaa\xbb", type=ethertype,
+            dst=b"\x00\x11\x22\x33\x44\x55",
+            src=b"\x66\x77\x88\x99\xaa\xbb",
+            type=ethertype,
             data=bytes(ip),
         )
     )

@@ -19,8 +19,19 @@ BRO = TRAFFIC / "benign" / "zeek_bro.org.pcap"
 def _fields(index):
     return {
         name: getattr(index, name)
-        for name in ("ts_us", "ip_version", "proto", "src_lo", "dst_lo", "sport", "dport",
-                     "tcp_flags", "ip_len", "payload_len", "linktype")
+        for name in (
+            "ts_us",
+            "ip_version",
+            "proto",
+            "src_lo",
+            "dst_lo",
+            "sport",
+            "dport",
+            "tcp_flags",
+            "ip_len",
+            "payload_len",
+            "linktype",
+        )
     }
 
 
@@ -74,8 +85,12 @@ def test_pcapng_sections_byte_orders_resolutions_and_block_types() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["c2/zeek_merlinc2_quic.pcapng", "scans/ndpi_tcp_scan.pcapng", "ioc/ndpi_tls_malicious_sha1.pcapng",
-     "ioc/ndpi_malware.pcap"],
+    [
+        "c2/zeek_merlinc2_quic.pcapng",
+        "scans/ndpi_tcp_scan.pcapng",
+        "ioc/ndpi_tls_malicious_sha1.pcapng",
+        "ioc/ndpi_malware.pcap",
+    ],
 )
 def test_corpus_captures_named_pcapng_match_dpkt(name: str) -> None:
     path = TRAFFIC / name

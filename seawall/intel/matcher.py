@@ -189,6 +189,10 @@ class IndicatorSet:
             self._dups.setdefault(first, [first]).append(ident)
 
     def _build_v4(self, ids: np.ndarray, lo: np.ndarray, plen: np.ndarray) -> None:
+        self._v4_starts = np.zeros(1, dtype=np.int64)  # one uncovered segment: no IPv4 hits
+        self._v4_owner = np.full(1, -1, dtype=np.int64)
+        if len(ids) == 0:
+            return
         shift = (32 - plen).astype(np.int64)
         lo = (lo >> shift) << shift  # network form even if the text was not
         # One primary per distinct (network, length); the rest are recorded as duplicates.

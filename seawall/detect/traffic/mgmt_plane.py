@@ -23,8 +23,9 @@ from seawall.detect.traffic.mgmt_rules import Rule, make_alert
 from seawall.detect.traffic.mgmt_tunnel_support import (
     Roles,
     frame,
-    in_lower,
     in_values,
+    label_has,
+    label_mask,
     mask_to_numpy,
     opt_str,
     sorted_unique,
@@ -199,9 +200,7 @@ def _flow_candidates(flows: pa.Table, th: dict[str, Any]) -> pd.DataFrame:
         }
     )
     mask = in_values(flows, "destination.port", ports)
-    mask |= in_lower(
-        flows, "network.protocol", ["ssh", "telnet", "tacacs", "radius", "smartinstall"]
-    )
+    mask |= label_mask(flows, "network.protocol", ["ssh", "telnet", "tacacs", "radius"])
     return frame(flows, mask, FLOW_COLUMNS)
 
 
@@ -262,10 +261,10 @@ def _pair_entities(src: Any, dst: Any, port: Any) -> dict[str, Any]:
 def _telnet(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
     if flows.empty:
         return []
-    proto = flows["network.protocol"].fillna("").str.lower()
+    proto_telnet = label_has(flows["network.protocol"], ["telnet"])
     is_telnet = (
         _transport_is(flows, "tcp") & flows["destination.port"].isin(th["telnet_ports"])
-    ) | (proto == "telnet")
+    ) | proto_telnet
     cand = flows[is_telnet & _established(flows)]
     cand = cand[roles.is_device(cand["destination.ip"])]
     alerts = []
@@ -303,9 +302,7 @@ def _ssh_nonstandard(
     standard = set(th["ssh_standard_ports"])
     parts = []
     if not flows.empty:
-        labelled = flows[
-            (flows["network.protocol"].fillna("").str.lower() == "ssh") & _established(flows)
-        ]
+        labelled = flows[label_has(flows["network.protocol"], ["ssh"]) & _established(flows)]
         parts.append(labelled.assign(basis="flow label ssh"))
     if not txs.empty:
         banners = txs[txs["transaction.kind"].isin(["ssh_banner", "ssh_kex"])]
@@ -397,11 +394,14 @@ def _reverse_ssh(txs: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Al
 def _aaa(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
     if flows.empty:
         return []
-    proto = flows["network.protocol"].fillna("").str.lower()
     tcp, udp = _transport_is(flows, "tcp"), _transport_is(flows, "udp")
     dport = flows["destination.port"]
-    tacacs = (tcp & dport.isin(th["tacacs_ports"]) & _established(flows)) | (proto == "tacacs")
-    radius = (udp & dport.isin(th["radius_ports"])) | (proto == "radius")
+    tacacs = (tcp & dport.isin(th["tacacs_ports"]) & _established(flows)) | label_has(
+        flows["network.protocol"], ["tacacs"]
+    )
+    radius = (udp & dport.isin(th["radius_ports"])) | label_has(
+        flows["network.protocol"], ["radius"]
+    )
     cand = flows[tacacs | radius].copy()
     if cand.empty:
         return []

@@ -6,6 +6,7 @@ rows), then group the few candidate rows with pandas and turn each group into on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -194,3 +195,26 @@ def step_down(severity: str, steps: int = 1) -> str:
 def step_up(severity: str, steps: int = 1) -> str:
     idx = min(len(SEVERITY_STEPS) - 1, SEVERITY_STEPS.index(severity) + steps)
     return SEVERITY_STEPS[idx]
+
+
+def _label_regex(names: Iterable[str]) -> str:
+    alternatives = "|".join(sorted(re.escape(n.lower()) for n in names))
+    return rf"(^|\.)({alternatives})(\.|$)"
+
+
+def label_mask(table: pa.Table, name: str, labels: Iterable[str]) -> np.ndarray:
+    """Rows whose application label has one of ``labels`` as a dotted component: nDPI writes
+    master.app names such as ``tls.tor`` or ``openvpn.nordvpn``."""
+    if table.num_rows == 0:
+        return np.zeros(0, dtype=bool)
+    return mask_to_numpy(pc.match_substring_regex(lower(table, name), _label_regex(labels)))
+
+
+def label_has(series: pd.Series, labels: Iterable[str]) -> pd.Series:
+    return series.fillna("").astype(str).str.lower().str.contains(_label_regex(labels), regex=True)
+
+
+def label_kind(series: pd.Series, kinds: dict[str, str]) -> pd.Series:
+    """First dotted component of each label that ``kinds`` knows, mapped; else NaN."""
+    parts = series.fillna("").astype(str).str.lower().str.split(".")
+    return parts.map(lambda ps: next((kinds[p] for p in ps if p in kinds), None))

@@ -138,11 +138,22 @@ def _usable_flows(flows: pa.Table, skip_group_destinations: bool) -> pa.Table:
     )
     flows = flows.filter(ok)
     if skip_group_destinations and flows.num_rows:
-        # One-to-many destinations (mDNS, IGMP, SSDP, broadcast) are not a C2 server.
-        dst, values = codes(flows["destination.ip"])
-        group = np.array([GROUP_ADDRESSES.contains(v) for v in values] + [False], dtype=bool)
-        flows = flows.filter(pa.array(~group[dst]))
+        flows = flows.filter(pa.array(~_group_destination(flows)))
     return flows
+
+
+def _group_destination(table: pa.Table) -> np.ndarray:
+    """One-to-many destinations (mDNS, IGMP, SSDP, LAN-sync broadcasts) are not a C2 server:
+    multicast, limited broadcast, and IPv4 addresses ending in .255 (the broadcast of any
+    subnet of /24 or smaller; a host on .255 of a larger subnet is rare)."""
+    dst, values = codes(table["destination.ip"])
+
+    def is_group(address: str) -> bool:
+        return GROUP_ADDRESSES.contains(address) or (
+            "." in address and ":" not in address and address.endswith(".255")
+        )
+
+    return np.array([is_group(v) for v in values] + [False], dtype=bool)[dst]
 
 
 def _connections(flows: pa.Table) -> pa.Table:
@@ -242,7 +253,7 @@ def _pair_level(
     scores = score_groups(events.time, events.size, events.group, events.n_groups,
                           span[0], span[1], params)
 
-    def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], str]:
+    def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
         source_ip, destination_ip = events.labels[group]
         rows = events.rows[starts[group] : starts[group] + lengths[group]]
         used = sorted({transport_values[c] for c in np.unique(transport_codes[rows])})
@@ -254,7 +265,7 @@ def _pair_level(
             {"source.ip": source_ip, "destination.ip": destination_ip},
             f"{what} opened {{count}} connections ({transport})",
             attack,
-            what,
+            {"network.transport": used},
         )
 
     alerts.extend(_alerts_for(events, scores, th, profile, "connection", describe))
@@ -293,7 +304,7 @@ def _server_name_level(
                           span[0], span[1], params)
     starts, lengths = segment_bounds(events.group, events.n_groups)
 
-    def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], str]:
+    def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
         source_ip, server = events.labels[group]
         assert events.dst_ip is not None and events.dst_ips is not None
         rows = slice(starts[group], starts[group] + lengths[group])
@@ -303,7 +314,8 @@ def _server_name_level(
             entities["destination.ip"] = addresses[0]
         what = f"{source_ip} → {server} ({', '.join(addresses[:5])})"
         return ("beacon.server_name", entities,
-                f"{what} opened {{count}} connections", ["T1071", "T1071.001"], what)
+                f"{what} opened {{count}} connections", ["T1071", "T1071.001"],
+                {"destination_ips": addresses[:50]})
 
     alerts = _alerts_for(events, scores, th, profile, "server_name", describe)
     # A name served by one address that already beacons at pair level adds nothing.
@@ -328,6 +340,8 @@ def _request_level(
     wanted = pc.and_(wanted, pc.is_valid(transactions["event.start"]))
     wanted = pc.and_(wanted, pc.is_valid(transactions["source.ip"]))
     picked = transactions.filter(wanted)
+    if picked.num_rows and th.get("skip_multicast_broadcast", True):
+        picked = picked.filter(pa.array(~_group_destination(picked)))
     if picked.num_rows == 0:
         return []
     parts = [
@@ -352,7 +366,7 @@ def _request_level(
     scores = score_groups(events.time, events.size, events.group, events.n_groups,
                           span[0], span[1], params)
 
-    def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], str]:
+    def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
         source_ip, sport, destination_ip, dport, transport, kind = events.labels[group]
         entities = {
             "source.ip": source_ip,
@@ -364,9 +378,29 @@ def _request_level(
         noun = kind.replace("_", " ") + "s"
         return ("beacon.request", entities,
                 f"inside ONE {transport} connection {what} the client sent {{count}} {noun}",
-                [REQUEST_ATTACK.get(kind, "T1071")], what)
+                [REQUEST_ATTACK.get(kind, "T1071")],
+                {"transaction_kind": kind, "network.transport": [transport]})
 
-    return _alerts_for(events, scores, th, profile, "request", describe)
+    alerts = _alerts_for(events, scores, th, profile, "request", describe,
+                         float(th["request_min_median_interval_seconds"]))
+    return _best_per_connection(alerts)
+
+
+def _best_per_connection(alerts: list[Alert]) -> list[Alert]:
+    """One request-level alert per connection: the kind of transaction that scores best
+    (HTTP requests and the TCP bursts carrying them describe the same check-ins)."""
+    best: dict[tuple[Any, ...], Alert] = {}
+    others: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for alert in alerts:
+        key = tuple(sorted(alert.entities.items()))
+        summary = {"kind": alert.evidence["transaction_kind"],
+                   "score": alert.evidence["scores"]["total"]}
+        others.setdefault(key, []).append(summary)
+        if key not in best or alert.confidence > best[key].confidence:
+            best[key] = alert
+    for key, alert in best.items():
+        alert.evidence["kinds_scored"] = others[key]
+    return list(best.values())
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -393,20 +427,22 @@ def _events(table: pa.Table, key: IntArray, candidate: np.ndarray, size_column: 
     )
 
 
-Describe = Callable[[int], tuple[str, dict[str, Any], str, list[str], str]]
+Describe = Callable[[int], tuple[str, dict[str, Any], str, list[str], dict[str, Any]]]
 
 
 def _alerts_for(
     events: Events, scores: GroupScores, th: dict[str, Any], profile: str, level: str,
-    describe: Describe,
+    describe: Describe, min_median_interval: float | None = None,
 ) -> list[Alert]:
     base, low, medium = float(th["score_base"]), float(th["score_low"]), float(th["score_medium"])
+    if min_median_interval is None:
+        min_median_interval = float(th["min_median_interval_seconds"])
     percent = scores.total * 100.0
     median = scores.intervals.median
     hit = (
         scores.eligible
         & (percent >= base)
-        & (np.nan_to_num(median) >= float(th["min_median_interval_seconds"]))
+        & (np.nan_to_num(median) >= min_median_interval)
     )
     starts, lengths = segment_bounds(events.group, events.n_groups)
     cap = int(th.get("max_intervals_in_evidence", 500))
@@ -419,13 +455,14 @@ def _alerts_for(
         intervals = intervals[intervals > 0]
         severity = severity_for_score(float(percent[group]), base, low, medium)
         assert severity is not None
-        rule_id, entities, summary, attack, _what = describe(int(group))
+        rule_id, entities, summary, attack, extra = describe(int(group))
         ports = np.unique(events.dst_port[rows])
         ports = ports[ports >= 0]
         if "destination.port" not in entities and len(ports) == 1:
             entities["destination.port"] = int(ports[0])
         entities = {k: v for k, v in entities.items() if v is not None}
         evidence = _evidence(scores, int(group), level, intervals, sizes, ports, cap, profile, th)
+        evidence.update(extra)
         ivs, sz = scores.intervals, scores.sizes
         explanation = (
             summary.format(count=int(scores.events[group]))

@@ -207,7 +207,7 @@ def _flow_candidates(flows: pa.Table, th: dict[str, Any]) -> pd.DataFrame:
 def _tx_candidates(txs: pa.Table) -> pd.DataFrame:
     if txs.num_rows == 0:
         return pd.DataFrame(columns=list(TX_COLUMNS))
-    mask = in_values(txs, "transaction.kind", ["ssh_banner", "ssh_kex"])
+    mask = in_values(txs, "transaction.kind", ["ssh_banner", "ssh_kex", "websocket_upgrade"])
     urls = pc.utf8_lower(txs.column("url.original"))
     mask |= in_values(txs, "transaction.kind", ["http_request"]) & mask_to_numpy(
         pc.match_substring_regex(urls, mgmt_webui_paths.PREFILTER_REGEX)
@@ -316,6 +316,7 @@ def _ssh_nonstandard(
     )
     if cand.empty:
         return []
+    cand = cand[~_inside_web_tunnel(cand, txs)]
     dport = pd.to_numeric(cand["destination.port"], errors="coerce")
     sport = pd.to_numeric(cand["source.port"], errors="coerce")
     # A flow seen from its second packet can look reversed (source port 22): not a new listener.
@@ -352,6 +353,26 @@ def _ssh_nonstandard(
             )
         )
     return alerts
+
+
+def _conn_key(df: pd.DataFrame) -> pd.Series:
+    return (
+        df["source.ip"].astype(str)
+        + "|"
+        + df["source.port"].astype(str)
+        + "|"
+        + df["destination.ip"].astype(str)
+        + "|"
+        + df["destination.port"].astype(str)
+    )
+
+
+def _inside_web_tunnel(cand: pd.DataFrame, txs: pd.DataFrame) -> pd.Series:
+    """SSH whose connection began as a WebSocket upgrade: the tunnels detector reports it."""
+    if txs.empty:
+        return pd.Series(False, index=cand.index)
+    upgraded = set(_conn_key(txs[txs["transaction.kind"] == "websocket_upgrade"]))
+    return _conn_key(cand).isin(upgraded)
 
 
 def _reverse_ssh(txs: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:

@@ -199,7 +199,7 @@ def step_up(severity: str, steps: int = 1) -> str:
 
 def _label_regex(names: Iterable[str]) -> str:
     alternatives = "|".join(sorted(re.escape(n.lower()) for n in names))
-    return rf"(^|\.)({alternatives})(\.|$)"
+    return rf"(?:^|\.)(?:{alternatives})(?:\.|$)"
 
 
 def label_mask(table: pa.Table, name: str, labels: Iterable[str]) -> np.ndarray:

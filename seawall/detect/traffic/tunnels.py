@@ -454,7 +454,11 @@ def _severity(
     if family in ("gre", "ipip"):
         if local_infra:
             return "critical" if external else "high"
-        return "high" if leaves else "medium"
+        if leaves:
+            return "high"
+        # Both ends internal: a router-to-router tunnel nobody approved. Both on the Internet:
+        # most likely transit traffic whose ends are not ours.
+        return "medium" if peer_internal else "low"
     if family == "vpn":
         if local_infra:
             return "high" if external else "medium"

@@ -185,7 +185,7 @@ def ssh_in_websocket(txs: pa.Table, th: dict[str, Any], detector: str) -> list[A
     if df.empty:
         return []
     df = df.assign(conn=_connection_key(df), opener=opener.loc[df.index])
-    alerts = []
+    hits = []
     for _conn, grp in df.groupby("conn", sort=True):
         openers = grp[grp["opener"]]
         banners = grp[grp["transaction.kind"] == "ssh_banner"]
@@ -193,15 +193,26 @@ def ssh_in_websocket(txs: pa.Table, th: dict[str, Any], detector: str) -> list[A
             continue
         opened = openers["event.start"].min()
         inside = banners[banners["event.start"] >= opened]
-        if inside.empty:
-            continue
+        if not inside.empty:
+            hits.append(pd.concat([openers, inside]).assign(opened=opened))
+    if not hits:
+        return []
+    found = pd.concat(hits)
+    client = found.groupby("conn")["source.ip"].transform("first")
+    server = found.groupby("conn")["destination.ip"].transform("first")
+    port = found.groupby("conn")["destination.port"].transform("first")
+    found = found.assign(client=client, server=server, server_port=port)
+    alerts = []
+    for (_c, _s, _p), rows in found.groupby(["client", "server", "server_port"], sort=True):
+        openers = rows[rows["opener"]]
+        inside = rows[~rows["opener"]]
+        opened = rows["opened"].min()
         first = openers.iloc[0]
         how = (
             "WebSocket upgrade"
             if (openers["transaction.kind"] == "websocket_upgrade").any()
             else "HTTP CONNECT"
         )
-        rows = pd.concat([openers, inside])
         alerts.append(
             make_alert(
                 detector,
@@ -216,12 +227,13 @@ def ssh_in_websocket(txs: pa.Table, th: dict[str, Any], detector: str) -> list[A
                     if pd.notna(first["destination.port"])
                     else None,
                 },
-                explanation=f"Connection {first['source.ip']} -> {first['destination.ip']}:"
-                f"{first['destination.port']} opened with a {how} "
+                explanation=f"{rows['conn'].nunique()} connection(s) {first['source.ip']} -> "
+                f"{first['destination.ip']}:{first['destination.port']} opened with a {how} "
                 f"({opt_str(first['url.original']) or 'no URI'}) and then carried SSH "
                 f"({len(inside)} banner(s)).",
                 evidence={
                     "opened_by": how,
+                    "connections": int(rows["conn"].nunique()),
                     "uri": opt_str(first["url.original"]),
                     "ssh_banners": sorted_unique(inside["detail"], limit=4),
                     "seconds_from_upgrade_to_ssh": round(

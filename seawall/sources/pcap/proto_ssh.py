@@ -37,7 +37,8 @@ class KexInit:
 @dataclass(slots=True)
 class SshStart:
     banner: str | None = None
-    messages: list[int] = field(default_factory=list)  # message codes before NEWKEYS
+    # (message code, offset of its packet in the stream) up to and including NEWKEYS
+    messages: list[tuple[int, int]] = field(default_factory=list)
     kexinit: KexInit | None = None
     cut: bool = False  # the stream ended inside a packet (more segments were needed)
 
@@ -88,14 +89,13 @@ def parse_ssh_start(stream: bytes) -> SshStart:
             break  # not a cleartext binary packet
         if pos + 4 + length > len(stream):
             result.cut = True
-            code = stream[pos + 5]
-            result.messages.append(code)
+            result.messages.append((stream[pos + 5], pos))
             break
         payload = stream[pos + 5 : pos + 4 + length - padding]
         if not payload:
             break
         code = payload[0]
-        result.messages.append(code)
+        result.messages.append((code, pos))
         if code == MSG_KEXINIT and result.kexinit is None:
             result.kexinit = parse_kexinit(payload)
         pos += 4 + length

@@ -1,0 +1,168 @@
+"""Packet side channel: what flow meters drop (ARP, CDP, LLDP) and tunnel/IPsec headers.
+
+ARP, CDP and LLDP give one row per frame. Tunnel headers are aggregated to one row per
+(kind, outer source, outer destination, tunnel id) with the first frame, the packet count
+(in ``detail``) and the byte total; to keep Python parsing off the hot path only one packet
+per (encapsulation, outer pair, inner 5-tuple[, ESP SPI]) is parsed and stands for its group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seawall.sources.pcap import l2, proto_tunnel
+from seawall.sources.pcap.appmeta_context import Context
+from seawall.sources.pcap.index import TUNNEL_NONE
+
+_L2_LINKTYPES = (l2.DLT_EN10MB, l2.DLT_LINUX_SLL, l2.DLT_LINUX_SLL2)
+_TUNNEL_PORTS = (proto_tunnel.PORT_IKE, proto_tunnel.PORT_IKE_NAT, proto_tunnel.PORT_VXLAN,
+                 proto_tunnel.PORT_GTPU)
+_INT32_MAX = 2**31 - 1
+
+
+def inspect_link_layer(ctx: Context) -> None:
+    ix = ctx.index
+    et = ix.ethertype.astype(np.int64)
+    cand = np.flatnonzero(
+        (ix.ip_version == 0)
+        & np.isin(ix.linktype, _L2_LINKTYPES)
+        & ((et == l2.ETH_ARP) | (et == l2.ETH_LLDP) | (et < 1536))
+    )
+    for p in cand.tolist():
+        kind = "l2"
+        try:
+            frame = l2.split_frame(ix.packet(p), int(ix.linktype[p]))
+            if frame is None:
+                continue
+            if frame.ethertype == l2.ETH_ARP:
+                kind = "arp"
+                _arp_row(ctx, p, frame)
+            elif frame.ethertype == l2.ETH_LLDP:
+                kind = "lldp"
+                _neighbor_row(ctx, p, frame, "lldp", l2.parse_lldp(frame))
+            elif l2.is_cdp(frame):
+                kind = "cdp"
+                _neighbor_row(ctx, p, frame, "cdp", l2.parse_cdp(frame))
+        except Exception as exc:  # parsers return None on bad bytes; this guards their bugs
+            ctx.malformed(kind, p, f"{kind} parser failed: {exc!r}")
+
+
+def _arp_row(ctx: Context, p: int, frame: l2.Frame) -> None:
+    arp = l2.parse_arp(frame.payload)
+    if arp is None or arp.op not in (1, 2):
+        ctx.malformed("arp", p, "ARP frame is not Ethernet/IPv4 request or reply")
+        return
+    ctx.stats["arp"] += 1
+    request = arp.op == 1
+    detail = (f"who-has {arp.target_ip} tell {arp.sender_ip}" if request
+              else f"{arp.sender_ip} is-at {arp.sender_mac}")
+    ctx.packets.add(p, -1, {
+        "packet.kind": "arp_request" if request else "arp_reply",
+        "source.mac": arp.sender_mac,
+        "destination.mac": arp.target_mac,
+        "source.ip": arp.sender_ip,
+        "destination.ip": arp.target_ip,
+        "detail": detail,
+        "packet.bytes": int(ctx.index.wirelen[p]),
+    })
+
+
+def _neighbor_row(
+    ctx: Context, p: int, frame: l2.Frame, kind: str, found: l2.Neighbor | None
+) -> None:
+    if found is None:
+        ctx.malformed(kind, p, f"{kind.upper()} frame could not be decoded")
+        return
+    ctx.stats[kind] += 1
+    details = [f"port={found.port}" if found.port else "", found.software or ""]
+    ctx.packets.add(p, -1, {
+        "packet.kind": kind,
+        "source.mac": frame.src_mac,
+        "destination.mac": frame.dst_mac,
+        "device.name": found.name,
+        "device.platform": found.platform,
+        "device.address": found.address,
+        "detail": " ".join(d for d in details if d) or None,
+        "packet.bytes": int(ctx.index.wirelen[p]),
+    })
+
+
+@dataclass(slots=True)
+class _Tunnel:
+    first: int
+    packets: int
+    bytes: int
+    header: proto_tunnel.TunnelHeader
+
+
+def inspect_tunnels(ctx: Context) -> None:
+    ix = ctx.index
+    if len(ix) == 0:
+        return
+    proto = ix.proto.astype(np.int64)
+    on_port = np.isin(ix.sport, _TUNNEL_PORTS) | np.isin(ix.dport, _TUNNEL_PORTS)
+    udp_ports = (proto == 17) & on_port
+    cand = np.flatnonzero(
+        ((ix.tunnel != TUNNEL_NONE) | (proto == 47) | (proto == 50) | udp_ports)
+        & (ix.ip_version > 0)
+    )
+    if len(cand) == 0:
+        return
+    # Group packets that must share their tunnel header; parse one per group.
+    esp = (proto[cand] == 50) & (ix.l4_offset[cand] >= 0)
+    spi_pos = ix.data_offset[cand].astype(np.int64) + ix.l4_offset[cand].astype(np.int64)
+    spi = np.where(esp, _be32(ctx, spi_pos), 0)
+    ike = udp_ports[cand] & (ix.tunnel[cand] == TUNNEL_NONE)
+    unique_key = np.where(ike, cand, -1)  # IKE messages differ one by one: parse each
+    columns = [ix.tunnel[cand], ix.outer_src_hi[cand], ix.outer_src_lo[cand],
+               ix.outer_dst_hi[cand], ix.outer_dst_lo[cand], ix.src_hi[cand], ix.src_lo[cand],
+               ix.dst_hi[cand], ix.dst_lo[cand], proto[cand], ix.sport[cand], ix.dport[cand],
+               spi, unique_key]
+    key = np.stack([np.asarray(c).astype(np.int64).view(np.uint64) for c in columns], axis=1)
+    _, rep_at, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    counts = np.bincount(inverse)
+    sizes = np.bincount(inverse, weights=ix.wirelen[cand].astype(np.float64))
+    firsts = np.full(len(rep_at), len(ix), np.int64)
+    np.minimum.at(firsts, inverse, cand)
+
+    found: dict[tuple[str, str, str, int | None], _Tunnel] = {}
+    for g, p in enumerate(cand[rep_at].tolist()):
+        try:
+            headers = proto_tunnel.tunnel_headers(ix.packet(p), int(ix.linktype[p]))
+        except Exception as exc:
+            ctx.malformed("tunnel", p, f"tunnel header parser failed: {exc!r}")
+            continue
+        for h in headers:
+            k = (h.kind, h.src, h.dst, h.tunnel_id)
+            seen = found.get(k)
+            if seen is None:
+                found[k] = _Tunnel(int(firsts[g]), int(counts[g]), int(sizes[g]), h)
+                continue
+            seen.packets += int(counts[g])
+            seen.bytes += int(sizes[g])
+            if firsts[g] < seen.first:
+                seen.first = int(firsts[g])
+            if h.dh_groups and not seen.header.dh_groups:
+                seen.header = h  # keep the message that carries the proposals
+    for t in sorted(found.values(), key=lambda t: t.first):
+        h = t.header
+        ctx.stats[f"tunnel_{h.kind}"] += 1
+        detail = f"{h.detail} packets={t.packets}" if h.detail else f"packets={t.packets}"
+        ctx.packets.add(t.first, -1, {
+            "packet.kind": h.kind,
+            "source.ip": h.src,
+            "destination.ip": h.dst,
+            "tunnel.protocol": h.protocol,
+            "tunnel.id": h.tunnel_id,
+            "detail": detail,
+            "packet.bytes": min(t.bytes, _INT32_MAX),
+        })
+
+
+def _be32(ctx: Context, pos: np.ndarray) -> np.ndarray:
+    at = np.clip(pos[:, None] + np.arange(4), 0, len(ctx.raw) - 1)
+    b = ctx.raw[at].astype(np.int64)
+    return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]

@@ -83,6 +83,20 @@ def encode(column: pa.Array | pa.ChunkedArray) -> Codes:
     return Codes(codes, encoded.dictionary)
 
 
+def encode_pair(
+    first: pa.Array | pa.ChunkedArray, second: pa.Array | pa.ChunkedArray
+) -> tuple[np.ndarray, np.ndarray, Codes]:
+    """Encode two address columns into one code space, so a host's code is the same
+    whether it appears as source or destination."""
+    a, b = encode(first), encode(second)
+    joint = encode(pa.chunked_array([a.values, b.values], type=pa.string()))
+    map_a = joint.codes[: len(a.values)]
+    map_b = joint.codes[len(a.values) :]
+    codes_a = np.where(a.codes >= 0, map_a[np.maximum(a.codes, 0)] if len(map_a) else -1, -1)
+    codes_b = np.where(b.codes >= 0, map_b[np.maximum(b.codes, 0)] if len(map_b) else -1, -1)
+    return codes_a.astype(np.int64), codes_b.astype(np.int64), joint
+
+
 def combine(*parts: np.ndarray) -> np.ndarray:
     """One dense int64 group id per row from several integer code arrays."""
     if not parts:

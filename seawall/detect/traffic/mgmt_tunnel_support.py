@@ -70,30 +70,30 @@ class Roles:
     def is_device(self, addresses: pd.Series) -> np.ndarray:
         if not self.has_device_map:
             return np.ones(len(addresses), dtype=bool)
-        return self.devices.contains_column(_strings(addresses))
+        return self.devices.contains_column(strings(addresses))
 
     def is_infrastructure(self, addresses: pd.Series) -> np.ndarray:
-        return self.network.infrastructure.contains_column(_strings(addresses))
+        return self.network.infrastructure.contains_column(strings(addresses))
 
     def is_admin(self, addresses: pd.Series) -> np.ndarray:
-        return self.network.admin_sources.contains_column(_strings(addresses))
+        return self.network.admin_sources.contains_column(strings(addresses))
 
     def is_aaa(self, addresses: pd.Series) -> np.ndarray:
-        return self.network.aaa_servers.contains_column(_strings(addresses))
+        return self.network.aaa_servers.contains_column(strings(addresses))
 
     def is_internal(self, addresses: pd.Series) -> np.ndarray:
         """Carrier space when configured, else every non-Internet address."""
-        arr = _strings(addresses)
+        arr = strings(addresses)
         private = is_private_column(arr)
         if self.network.internal:
             return private | self.network.internal.contains_column(arr)
         return private
 
     def is_allowed_peer(self, addresses: pd.Series) -> np.ndarray:
-        return self.network.allowed_tunnel_peers.contains_column(_strings(addresses))
+        return self.network.allowed_tunnel_peers.contains_column(strings(addresses))
 
 
-def _strings(series: pd.Series) -> pa.Array:
+def strings(series: pd.Series) -> pa.Array:
     values = series.astype(object).where(series.notna(), None).tolist()
     return pa.array(values, type=pa.string())
 

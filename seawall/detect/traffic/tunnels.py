@@ -28,11 +28,15 @@ from seawall.detect.traffic.mgmt_tunnel_support import (
     label_mask,
     mask_to_numpy,
     sorted_unique,
+    strings,
     total,
 )
+from seawall.netaddr import NetworkSet
 from seawall.records.alerts import Alert
 
 DETECTOR = "tunnels"
+
+MULTICAST = NetworkSet(["224.0.0.0/4", "255.255.255.255/32", "ff00::/8"])
 
 _REFS = (
     "CISA AA25-239A",
@@ -335,6 +339,13 @@ def _obs(df: pd.DataFrame, *, kind: Any, basis: Any, a: pd.Series, b: pd.Series)
 
 def _pair_alerts(obs: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
     obs = obs[obs["a"].notna() & obs["b"].notna()]
+    if obs.empty:
+        return []
+    # Tunnels are unicast; a port match toward a multicast group is a coincidence.
+    group_addr = MULTICAST.contains_column(strings(obs["a"])) | MULTICAST.contains_column(
+        strings(obs["b"])
+    )
+    obs = obs[~group_addr]
     if obs.empty:
         return []
     obs = obs.assign(family=obs["kind"].map(KIND_FAMILY))

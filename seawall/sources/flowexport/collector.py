@@ -90,8 +90,8 @@ class ExportCollector:
             self._issues.append(
                 ParseIssue(
                     location,
-                    f"export datagram from {exporter_ip} could not be decoded "
-                    f"({type(exc).__name__}: {exc}); please report this sample",
+                    f"decoder error on the export datagram from {exporter_ip} "
+                    f"({type(exc).__name__}: {exc}); datagram skipped, please report the sample",
                 )
             )
 
@@ -155,11 +155,10 @@ class ExportCollector:
 
     def data_set(
         self, domain: DomainState, set_id: int, body: bytes, where: int, ctx: MessageContext
-    ) -> None:
+    ) -> int | None:
         template = domain.templates.get(set_id)
         if template is not None:
-            self._decode(domain, template, body, where, ctx, late=False)
-            return
+            return self._decode(domain, template, body, where, ctx, late=False)
         item = _Pending(domain, set_id, body, where, ctx)
         self._pending.setdefault((_key(domain), set_id), []).append(item)
         order = self._order.setdefault(domain.exporter, deque())
@@ -167,6 +166,7 @@ class ExportCollector:
         self._pending_count[domain.exporter] = self._pending_count.get(domain.exporter, 0) + 1
         while self._pending_count[domain.exporter] > self.max_pending_per_exporter:
             self._evict(order)
+        return None
 
     def issue(self, issue: ParseIssue) -> None:
         self._issues.append(issue)
@@ -198,13 +198,14 @@ class ExportCollector:
         where: int,
         ctx: MessageContext,
         late: bool,
-    ) -> None:
-        batch = decode_data_set(template, body, where, ctx, domain, self._issues)
+    ) -> int:
+        batch, n = decode_data_set(template, body, where, ctx, domain, self._issues)
         if template.options:
-            self._counters.options_records += len(body) // max(template.min_record_length, 1)
+            self._counters.options_records += n
         if batch is not None:
             batch.late = late
             self._add(batch)
+        return n
 
     # -- output --------------------------------------------------------------------------
 

@@ -70,7 +70,8 @@ class MessageSink(Protocol):
 
     def data_set(
         self, domain: DomainState, set_id: int, body: bytes, where: int, ctx: MessageContext
-    ) -> None: ...
+    ) -> int | None:
+        """Records decoded from the set, or None when it waits for its template."""
 
     def issue(self, issue: ParseIssue) -> None: ...
 
@@ -91,7 +92,7 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
         return
     end = len(datagram)
     if version == 9:
-        _, _, uptime, unix_s, _, domain_id = V9_HEADER.unpack_from(datagram, 0)
+        _, count, uptime, unix_s, _, domain_id = V9_HEADER.unpack_from(datagram, 0)
         ctx = MessageContext(9, exporter, domain_id, unix_s, uptime, location)
     else:
         _, length, export_s, _, domain_id = IPFIX_HEADER.unpack_from(datagram, 0)
@@ -112,6 +113,7 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
             end = length
     domain = sink.domain(exporter, version, domain_id)
     pos = header.size
+    records: int | None = 0  # None once a set waits for its template (count unknown)
     while end - pos >= 4:
         set_id, set_len = struct.unpack_from(">HH", datagram, pos)
         if set_len < 4 or pos + set_len > end:
@@ -128,7 +130,8 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
             return
         body = datagram[pos + 4 : pos + set_len]
         if set_id >= FIRST_DATA_SET:
-            sink.data_set(domain, set_id, body, pos + 4, ctx)
+            decoded = sink.data_set(domain, set_id, body, pos + 4, ctx)
+            records = None if decoded is None or records is None else records + decoded
         elif (version == 9 and set_id in (V9_TEMPLATE_SET, V9_OPTIONS_SET)) or (
             version == 10 and set_id in (IPFIX_TEMPLATE_SET, IPFIX_OPTIONS_SET)
         ):
@@ -149,6 +152,8 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
                         )
                     )
                 sink.learn(domain, template, ctx)
+            if records is not None:
+                records += len(templates) + len(withdrawn)
         else:
             sink.issue(
                 ParseIssue(
@@ -158,6 +163,16 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
                 )
             )
         pos += set_len
+    if version == 9 and records is not None and records < count:
+        # v9 has no message length: a datagram cut at a set boundary shows only here.
+        sink.issue(
+            ParseIssue(
+                location,
+                f"NetFlow v9 header announces {count} records, the datagram holds {records}; "
+                "it was probably cut (check the capture's snap length)",
+                "truncated",
+            )
+        )
 
 
 def decode_data_set(
@@ -167,17 +182,18 @@ def decode_data_set(
     ctx: MessageContext,
     domain: DomainState,
     issues: list[ParseIssue],
-) -> FlowBatch | None:
-    """Flow records of a data set, or None for options data (which updates ``domain``)."""
+) -> tuple[FlowBatch | None, int]:
+    """Flow records of a data set (None for options data, which updates ``domain``) and
+    how many records the set held."""
     raw = read_records(template, body, ctx.location, where, issues)
     if template.options:
         apply_options(raw, domain)
-        return None
+        return None, raw.n
     if raw.n == 0:
-        return None
-    return FlowBatch(
-        raw.n, flow_columns(raw, ctx, domain), ctx.observer_type, ctx.exporter, ctx.location, domain
-    )
+        return None, 0
+    columns = flow_columns(raw, ctx, domain)
+    batch = FlowBatch(raw.n, columns, ctx.observer_type, ctx.exporter, ctx.location, domain)
+    return batch, raw.n
 
 
 def _rates(raw: RawRecords) -> np.ndarray | None:

@@ -43,6 +43,11 @@ UDP_PORTS = {
 }
 IP_PROTOCOLS = {1: "icmp", 2: "igmp", 47: "gre", 50: "esp", 51: "ah", 58: "icmp", 89: "ospf",
                 103: "pim", 112: "vrrp", 132: "sctp"}
+FLOW_COLUMNS = (
+    "network.protocol", "tls.version", "tls.client.server_name", "tls.client.ja3",
+    "tls.client.ja4", "tls.server.hash.sha1", "dns.question.name", "http.request.method",
+    "url.domain", "url.original", "user_agent.original",
+)
 SNMP_PORTS = (161, 162, 10161, 10162)
 OPENVPN_RESET_OPCODES = (7, 8, 10)
 DNS_PORT = 53
@@ -66,6 +71,8 @@ def extract(index: PacketIndex, metered: MeteredPackets, options: SourceOptions)
     labels = _final_labels(ctx)
     _run(ctx, "bursts", lambda: appmeta_bursts.add_bursts(ctx, labels))
     ctx.flow_columns["network.protocol"] = list(labels)
+    for column in FLOW_COLUMNS:  # every column this extractor owns, None where unknown
+        ctx.flow_columns.setdefault(column, [None] * ctx.n_flows)
     transactions = packets = None
     try:
         transactions = ctx.transaction_table()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from seawall.records.alerts import SEVERITY_RANK, Alert
 from seawall.sources import SourceOptions, read_file
 
 TRAFFIC = Path(__file__).parent.parent / "data" / "traffic"
-T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def run(
@@ -311,7 +311,7 @@ def test_pdu_names_are_normalized() -> None:
 # --- corpus -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def corpus_tables(rel: str) -> RecordTables:
     result = read_file(str(TRAFFIC / rel), SourceOptions())
     return RecordTables(

@@ -341,11 +341,15 @@ def _pair_alerts(obs: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Al
     obs = obs[obs["a"].notna() & obs["b"].notna()]
     if obs.empty:
         return []
-    # Tunnels are unicast; a port match toward a multicast group is a coincidence.
-    group_addr = MULTICAST.contains_column(strings(obs["a"])) | MULTICAST.contains_column(
-        strings(obs["b"])
+    # Tunnels are unicast: a port or label match toward a multicast group or a subnet
+    # broadcast (x.x.x.255) is a coincidence. Decoded tunnel headers are kept as they are.
+    group_addr = (
+        MULTICAST.contains_column(strings(obs["a"]))
+        | MULTICAST.contains_column(strings(obs["b"]))
+        | obs["b"].astype(str).str.endswith(".255").to_numpy()
     )
-    obs = obs[~group_addr]
+    from_flow = obs["basis"].isin(["flow label", "flow header/port"]).to_numpy()
+    obs = obs[~(group_addr & from_flow)]
     if obs.empty:
         return []
     obs = obs.assign(family=obs["kind"].map(KIND_FAMILY))

@@ -493,16 +493,11 @@ def _dns(table: pa.Table, ctx: _Context) -> pa.Table:
             "_row": pa.array(np.arange(table.num_rows)),
         }
     )
-    responses = (
-        keyed.filter(is_answer)
-        .group_by(["flow_id", "dns_id"], use_threads=False)
-        .aggregate([("count", "sum"), ("rcode", "first"), ("_row", "min")])
-    )
-    query_keys = keyed.filter(is_query).select(["flow_id", "dns_id", "_row"])
-    joined = query_keys.join(
-        responses.drop_columns(["_row_min"]), ["flow_id", "dns_id"], join_type="left outer"
-    )
-    joined = joined.sort_by("_row")
+    responses = _responses(keyed, is_answer, pc.less(version, 2))
+    queries_keyed = _with_rank(keyed.filter(is_query).select(["flow_id", "dns_id", "_row"]))
+    joined = queries_keyed.join(
+        responses, ["flow_id", "dns_id", "_rank"], join_type="left outer", use_threads=False
+    ).sort_by("_row")
     rows = joined.column("_row")
     queries_table = table.take(rows)
     columns = _transaction(queries_table, ctx, "dns_query")
@@ -510,35 +505,71 @@ def _dns(table: pa.Table, ctx: _Context) -> pa.Table:
         {
             "dns.question.name": pc.take(name, rows),
             "dns.question.type": pc.take(qtype, rows),
-            "dns.response_code": joined.column("rcode_first"),
-            "dns.answers.count": joined.column("count_sum"),
+            "dns.response_code": joined.column("rcode"),
+            "dns.answers.count": joined.column("count"),
         }
     )
     out = [from_columns("transaction", columns, queries_table.num_rows)]
-    # responses with no logged query
-    matched = query_keys.join(responses, ["flow_id", "dns_id"], join_type="inner")
-    orphan_rows = pc.filter(
-        responses.column("_row_min"),
-        pc.invert(pc.is_in(responses.column("_row_min"), matched.column("_row_min"))),
-    )
-    if len(orphan_rows):
-        ctx.stats["dns.responses_without_query"] = len(orphan_rows)
-        orphans = table.take(orphan_rows)
-        sub = responses.filter(pc.is_in(responses.column("_row_min"), orphan_rows)).sort_by(
-            "_row_min"
-        )
-        columns = _transaction(orphans, ctx, "dns_query")
+    matched = pc.drop_null(joined.column("_resp_row"))
+    orphans = responses.filter(pc.invert(pc.is_in(responses.column("_resp_row"), matched)))
+    if orphans.num_rows:
+        ctx.stats["dns.responses_without_query"] = orphans.num_rows
+        orphans = orphans.sort_by("_resp_row")
+        orphan_rows = orphans.column("_resp_row")
+        columns = _transaction(table.take(orphan_rows), ctx, "dns_query")
         _client_first(columns)
         columns.update(
             {
                 "dns.question.name": pc.take(name, orphan_rows),
                 "dns.question.type": pc.take(qtype, orphan_rows),
-                "dns.response_code": sub.column("rcode_first"),
-                "dns.answers.count": sub.column("count_sum"),
+                "dns.response_code": orphans.column("rcode"),
+                "dns.answers.count": orphans.column("count"),
             }
         )
         out.append(from_columns("transaction", columns, orphans.num_rows))
     return pa.concat_tables(out)
+
+
+def _responses(keyed: pa.Table, is_answer: pa.Array, is_v1: pa.Array) -> pa.Table:
+    """One row per DNS response: EVE v1 logs one event per answer record, so those are
+    summed per (flow_id, DNS id); v2/v3 log one event per response. Responses sharing a key
+    (retransmitted queries) are paired with queries in order, via ``_rank``."""
+    answers = keyed.filter(is_answer)
+    v1_mask = pc.fill_null(pc.filter(is_v1, is_answer), True)
+    v1 = (
+        answers.filter(v1_mask)
+        .group_by(["flow_id", "dns_id"], use_threads=False)
+        .aggregate([("count", "sum"), ("rcode", "first"), ("_row", "min")])
+        .rename_columns({"count_sum": "count", "rcode_first": "rcode", "_row_min": "_row"})
+    )
+    later = answers.filter(pc.invert(v1_mask)).select(
+        ["flow_id", "dns_id", "count", "rcode", "_row"]
+    )
+    merged = pa.concat_tables([v1.select(later.column_names), later])
+    return _with_rank(merged).rename_columns({"_row": "_resp_row"})
+
+
+def _with_rank(table: pa.Table) -> pa.Table:
+    """Add ``_rank``: 0, 1, ... for rows sharing (flow_id, dns_id), in input order."""
+    n = table.num_rows
+    order = pc.sort_indices(
+        table, [("flow_id", "ascending"), ("dns_id", "ascending"), ("_row", "ascending")]
+    )
+    ordered = table.take(order)
+    same = np.ones(max(n - 1, 0), dtype=bool)
+    for key in ("flow_id", "dns_id"):
+        raw = ordered.column(key).combine_chunks()
+        col = pc.fill_null(raw, 0)
+        nulls = np.asarray(pc.is_null(raw))
+        if n > 1:
+            same &= (
+                np.asarray(pc.equal(col.slice(1), col.slice(0, n - 1))) & ~nulls[1:] & ~nulls[:-1]
+            )
+    new_group = np.concatenate(([True], ~same)) if n else np.zeros(0, dtype=bool)
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(n), 0)) if n else new_group
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.asarray(order)] = np.arange(n) - group_start
+    return table.append_column("_rank", pa.array(rank))
 
 
 def _client_first(columns: dict[str, object]) -> None:

@@ -78,3 +78,15 @@ def write_pcap(path: Path, frames: list[bytes], linktype: int = 1) -> str:
         out.append(frame)
     path.write_bytes(b"".join(out))
     return str(path)
+
+
+def payload_of(name: str, frame: int) -> bytes:
+    """L4 payload of one frame (1-based) of a corpus capture, read with dpkt."""
+    with open(TRAFFIC / name, "rb") as handle:
+        reader = dpkt.pcap.UniversalReader(handle)
+        linktype = reader.datalink()
+        for number, (_ts, buf) in enumerate(reader, 1):
+            if number == frame:
+                ip = dpkt.ethernet.Ethernet(buf).data if linktype == 1 else dpkt.ip.IP(buf)
+                return bytes(ip.data.data)
+    raise LookupError(f"{name} has no frame {frame}")

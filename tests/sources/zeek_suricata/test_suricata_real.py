@@ -123,5 +123,5 @@ def test_dns_queries_joined_to_their_v2_answers(result, events):
     assert (first["dns.question.name"], first["dns.response_code"], first["dns.answers.count"]) == (
         "www.google.com",
         "NOERROR",
-        2,
+        1,
     )

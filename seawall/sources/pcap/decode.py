@@ -108,6 +108,16 @@ class _Ip:
     tcp_flags: np.ndarray
     payload: np.ndarray  # -1 when none
     payload_len: np.ndarray
+    inferred_len: np.ndarray  # IP length taken from the capture (TSO / jumbogram)
+
+
+# Header bytes copied per packet into a compact slab before decoding. Gathering header
+# fields straight from a multi-GB capture costs one cache miss per packet per field; the slab
+# keeps every field read within a small, sequentially laid-out block. Packets whose headers
+# may reach past the window are decoded again from the capture itself.
+HEADER_WINDOW = 128
+_SLAB_CHUNK = 65_536
+_WINDOW_MARGIN = 24  # tunnel headers read past the payload start
 
 
 def decode_headers(
@@ -121,42 +131,28 @@ def decode_headers(
 ) -> PacketIndex:
     """Decode every packet's headers into a PacketIndex."""
     n = len(ts_us)
-    b = _Bytes(buffer)
     start = data_offset.astype(np.int64)
-    end = start + caplen.astype(np.int64)
-    ethertype, net, l3 = _link_layer(b, start, end, linktype.astype(np.int64))
-
-    out = _Output(n)
-    out.ethertype[:] = ethertype
-    sel = np.flatnonzero((net == ETH_IPV4) | (net == ETH_IPV6))
-    ip = _decode_ip(b, l3[sel], end[sel], net[sel])
-    ok = ip.version > 0
-    sel, ip = sel[ok], _subset(ip, ok)
-    out.write(sel, ip, start[sel])
-
-    for _depth in range(_MAX_TUNNEL_DEPTH):
-        if len(sel) == 0:
-            break
-        kind, inner, inner_is_eth = _find_tunnels(b, ip, end[sel])
-        has = kind != TUNNEL_NONE
-        if not has.any():
-            break
-        t_sel, t_ip = sel[has], _subset(ip, has)
-        kind, inner, inner_is_eth = kind[has], inner[has], inner_is_eth[has]
-        t_end = end[t_sel]
-        inner_net = _ip_version_type(b, inner, t_end)
-        eth_type, eth_net, eth_l3 = _ethernet(b, inner, t_end)
-        inner_net = np.where(inner_is_eth, eth_net, inner_net)
-        inner_l3 = np.where(inner_is_eth, eth_l3, inner)
-        del eth_type
-        inner_ip = _decode_ip(b, inner_l3, t_end, inner_net)
-        good = inner_ip.version > 0
-        t_sel, t_ip, kind = t_sel[good], _subset(t_ip, good), kind[good]
-        inner_ip = _subset(inner_ip, good)
-        first = out.tunnel[t_sel] == TUNNEL_NONE  # keep the outermost tunnel's addresses
-        out.set_outer(t_sel[first], _subset(t_ip, first), kind[first])
-        out.write(t_sel, inner_ip, start[t_sel])
-        sel, ip = t_sel, inner_ip
+    length = caplen.astype(np.int64)
+    links = linktype.astype(np.int64)
+    slab = _header_slab(buffer, start, length)
+    window = np.minimum(length, HEADER_WINDOW)
+    out = _decode(_Bytes(slab), np.arange(n, dtype=np.int64) * HEADER_WINDOW, window, links)
+    reach = out.payload_offset.astype(np.int64) + _WINDOW_MARGIN
+    redo = (length > HEADER_WINDOW) & (
+        (out.ip_version == 0)
+        | (out.payload_offset < 0)
+        | (reach > HEADER_WINDOW)
+        | out.inferred_len
+    )
+    if redo.any():
+        rows = np.flatnonzero(redo)
+        out.assign(rows, _decode(_Bytes(buffer), start[rows], length[rows], links[rows]))
+    # payload length from the real captured length, not the window
+    ip_end = np.minimum(out.l3_offset.astype(np.int64) + out.ip_len, length)
+    has_payload = out.payload_offset >= 0
+    out.payload_len = np.where(has_payload, np.maximum(ip_end - out.payload_offset, 0), 0).astype(
+        np.int32
+    )
 
     return PacketIndex(
         path=path,
@@ -192,6 +188,59 @@ def decode_headers(
     )
 
 
+def _header_slab(buffer: bytes | memoryview, start: np.ndarray, length: np.ndarray) -> bytes:
+    """The first HEADER_WINDOW bytes of every packet, one fixed-size row per packet."""
+    raw = np.frombuffer(buffer, dtype=np.uint8) if len(buffer) else np.zeros(1, np.uint8)
+    n = len(start)
+    slab = np.zeros((n, HEADER_WINDOW), np.uint8)
+    columns = np.arange(HEADER_WINDOW)
+    last = len(raw) - 1
+    for lo in range(0, n, _SLAB_CHUNK):
+        hi = min(lo + _SLAB_CHUNK, n)
+        positions = np.minimum(start[lo:hi, None] + columns, last)
+        slab[lo:hi] = raw[positions]
+    return slab.tobytes()
+
+
+def _decode(b: _Bytes, start: np.ndarray, length: np.ndarray, linktype: np.ndarray) -> _Output:
+    """Decode packets whose bytes are at ``start`` (absolute) in ``b``."""
+    n = len(start)
+    end = start + length
+    ethertype, net, l3 = _link_layer(b, start, end, linktype)
+
+    out = _Output(n)
+    out.ethertype[:] = ethertype
+    sel = np.flatnonzero((net == ETH_IPV4) | (net == ETH_IPV6))
+    ip = _decode_ip(b, l3[sel], end[sel], net[sel])
+    ok = ip.version > 0
+    sel, ip = sel[ok], _subset(ip, ok)
+    out.write(sel, ip, start[sel])
+
+    for _depth in range(_MAX_TUNNEL_DEPTH):
+        if len(sel) == 0:
+            break
+        kind, inner, inner_is_eth = _find_tunnels(b, ip, end[sel])
+        has = kind != TUNNEL_NONE
+        if not has.any():
+            break
+        t_sel, t_ip = sel[has], _subset(ip, has)
+        kind, inner, inner_is_eth = kind[has], inner[has], inner_is_eth[has]
+        t_end = end[t_sel]
+        inner_net = _ip_version_type(b, inner, t_end)
+        _eth_type, eth_net, eth_l3 = _ethernet(b, inner, t_end)
+        inner_net = np.where(inner_is_eth, eth_net, inner_net)
+        inner_l3 = np.where(inner_is_eth, eth_l3, inner)
+        inner_ip = _decode_ip(b, inner_l3, t_end, inner_net)
+        good = inner_ip.version > 0
+        t_sel, t_ip, kind = t_sel[good], _subset(t_ip, good), kind[good]
+        inner_ip = _subset(inner_ip, good)
+        first = out.tunnel[t_sel] == TUNNEL_NONE  # keep the outermost tunnel's addresses
+        out.set_outer(t_sel[first], _subset(t_ip, first), kind[first])
+        out.write(t_sel, inner_ip, start[t_sel])
+        sel, ip = t_sel, inner_ip
+    return out
+
+
 class _Output:
     """Full-length output columns, written subset by subset."""
 
@@ -218,6 +267,12 @@ class _Output:
         self.outer_dst_lo = np.zeros(n, np.uint64)
         self.outer_ip_version = np.zeros(n, np.int8)
         self.is_fragment = np.zeros(n, bool)
+        self.inferred_len = np.zeros(n, bool)  # IP length taken from the capture (TSO)
+
+    def assign(self, rows: np.ndarray, other: _Output) -> None:
+        """Overwrite ``rows`` with another decode of the same packets."""
+        for name, column in vars(self).items():
+            column[rows] = getattr(other, name)
 
     def write(self, sel: np.ndarray, ip: _Ip, start: np.ndarray) -> None:
         self.ip_version[sel] = ip.version
@@ -235,6 +290,7 @@ class _Output:
         self.payload_offset[sel] = np.where(ip.payload >= 0, ip.payload - start, -1)
         self.payload_len[sel] = ip.payload_len
         self.is_fragment[sel] = ip.fragment
+        self.inferred_len[sel] = ip.inferred_len
 
     def set_outer(self, sel: np.ndarray, ip: _Ip, kind: np.ndarray) -> None:
         self.tunnel[sel] = kind
@@ -362,9 +418,8 @@ def _decode_ip(b: _Bytes, pos: np.ndarray, end: np.ndarray, net: np.ndarray) -> 
     total = b.be16(pos + 2)
     v6_payload = b.be16(pos + 4)
     ip_len = np.where(v4, total, np.where(v6, v6_payload + 40, 0))
-    ip_len = np.where(
-        (v4 & (total == 0)) | (v6 & (v6_payload == 0)), end - pos, ip_len
-    )  # TSO/jumbo
+    inferred_len = (v4 & (total == 0)) | (v6 & (v6_payload == 0))  # TSO / jumbogram
+    ip_len = np.where(inferred_len, end - pos, ip_len)
     ip_end = np.minimum(pos + ip_len, end)
 
     frag_field = b.be16(pos + 6)
@@ -438,6 +493,7 @@ def _decode_ip(b: _Bytes, pos: np.ndarray, end: np.ndarray, net: np.ndarray) -> 
         tcp_flags=flags.astype(np.uint8),
         payload=np.where(valid, payload, -1),
         payload_len=np.where(valid, payload_len, 0).astype(np.int32),
+        inferred_len=inferred_len,
     )
 
 

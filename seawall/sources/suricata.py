@@ -27,6 +27,8 @@ Other event types (fileinfo, anomaly, stats, ...) are counted in ``stats`` and s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -358,9 +360,11 @@ def _netflows(table: pa.Table, flow_ids_with_flow: pa.Array, ctx: _Context) -> p
     columns.update(
         {
             "event.start": pc.if_else(
-                mask, pc.min_element_wise(start, pc.coalesce(start_r, start)), start
+                mask, _ts_extreme(pc.min_element_wise, start, pc.coalesce(start_r, start)), start
             ),
-            "event.end": pc.if_else(mask, pc.max_element_wise(end, pc.coalesce(end_r, end)), end),
+            "event.end": pc.if_else(
+                mask, _ts_extreme(pc.max_element_wise, end, pc.coalesce(end_r, end)), end
+            ),
             "source.bytes": _field(fwd, "netflow", "bytes"),
             "source.packets": _field(fwd, "netflow", "pkts"),
             "destination.bytes": pc.if_else(mask, _field(rev, "netflow", "bytes"), zero),
@@ -371,6 +375,11 @@ def _netflows(table: pa.Table, flow_ids_with_flow: pa.Array, ctx: _Context) -> p
         }
     )
     return from_columns("flow", columns, fwd.num_rows)
+
+
+def _ts_extreme(fn: Callable[..., pa.Array], a: pa.Array, b: pa.Array) -> pa.Array:
+    """Element-wise min/max of two timestamp arrays (Arrow has no timestamp kernel for it)."""
+    return pc.cast(fn(pc.cast(a, pa.int64()), pc.cast(b, pa.int64())), a.type)
 
 
 def _transaction(table: pa.Table, ctx: _Context, kind: str) -> dict[str, object]:

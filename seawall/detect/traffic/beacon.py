@@ -41,13 +41,18 @@ from seawall.detect.traffic.beacon_stats import (
     segment_bounds,
     severity_for_score,
 )
-from seawall.netaddr import NetworkSet
 from seawall.records.alerts import Alert, InputRef
 
 DETECTOR = "beacon"
 TCP_SYN = 0x02
 MAX_INPUTS = 5
-GROUP_ADDRESSES = NetworkSet(["224.0.0.0/4", "255.255.255.255/32", "ff00::/8"])
+# Only the columns the detector reads, so filters and takes do not copy the whole flow record.
+FLOW_COLUMNS = (
+    "event.start", "event.end", "source.ip", "source.port", "destination.ip",
+    "destination.port", "network.transport", "source.bytes", "source.tcp_flags",
+    "destination.tcp_flags", "flow.end_reason", "tls.client.server_name", "url.domain",
+    "input.file", "input.frame",
+)
 
 # Transaction kinds that carry client check-ins, and the ATT&CK technique each suggests.
 REQUEST_ATTACK = {
@@ -132,6 +137,7 @@ def _dataset_span(tables: RecordTables) -> tuple[float, float] | None:
 def _usable_flows(flows: pa.Table, skip_group_destinations: bool) -> pa.Table:
     if flows.num_rows == 0:
         return flows
+    flows = flows.select(list(FLOW_COLUMNS))
     ok = pc.and_(
         pc.and_(pc.is_valid(flows["source.ip"]), pc.is_valid(flows["destination.ip"])),
         pc.is_valid(flows["event.start"]),
@@ -144,16 +150,15 @@ def _usable_flows(flows: pa.Table, skip_group_destinations: bool) -> pa.Table:
 
 def _group_destination(table: pa.Table) -> np.ndarray:
     """One-to-many destinations (mDNS, IGMP, SSDP, LAN-sync broadcasts) are not a C2 server:
-    multicast, limited broadcast, and IPv4 addresses ending in .255 (the broadcast of any
-    subnet of /24 or smaller; a host on .255 of a larger subnet is rare)."""
+    IPv4 multicast 224/4, IPv6 multicast ff00::/8, and IPv4 addresses ending in .255 (the
+    broadcast of any subnet of /24 or smaller; a host on .255 of a larger subnet is rare)."""
     dst, values = codes(table["destination.ip"])
-
-    def is_group(address: str) -> bool:
-        return GROUP_ADDRESSES.contains(address) or (
-            "." in address and ":" not in address and address.endswith(".255")
-        )
-
-    return np.array([is_group(v) for v in values] + [False], dtype=bool)[dst]
+    group = pc.match_substring_regex(
+        pa.array(values, pa.string()),
+        pattern=r"^(22[4-9]|23[0-9])\.|^\d+\.\d+\.\d+\.255$|^[fF][fF][0-9a-fA-F]{0,2}:",
+    )
+    mask = np.asarray(group.to_numpy(zero_copy_only=False), dtype=bool)
+    return np.append(mask, False)[dst]
 
 
 def _connections(flows: pa.Table) -> pa.Table:
@@ -161,11 +166,25 @@ def _connections(flows: pa.Table) -> pa.Table:
     with no SYN after an earlier record of the same 5-tuple, or any record after one cut at
     the active timeout) are folded into the first, their bytes added. Otherwise a long
     session cut every 30 min would look like a perfect 30-min beacon."""
+    flags_known, syn = tcp_opening(flows)
+    tcp = is_tcp(flows)
+    # A TCP record that opened (SYN) and closed (FIN/RST) is a whole connection by itself.
+    whole = tcp & flags_known & syn & end_reason_in(flows, ("fin", "rst"))
+    if whole.all():
+        return flows
+    rest = flows.filter(pa.array(~whole))
+    folded = _fold_split_records(rest, tcp[~whole], flags_known[~whole], syn[~whole])
+    if folded is rest:
+        return flows
+    return pa.concat_tables([flows.filter(pa.array(whole)), folded])
+
+
+def _fold_split_records(
+    flows: pa.Table, tcp: np.ndarray, flags_known: np.ndarray, syn: np.ndarray
+) -> pa.Table:
     key = directionless_key(flows)
     start = epoch_seconds(flows["event.start"])
     order = np.lexsort((start, key))
-    flags_known, syn = tcp_opening(flows)
-    tcp = is_tcp(flows)
     cut_active = end_reason_in(flows, ("active_timeout",))
     k = key[order]
     same = np.zeros(len(order), dtype=bool)

@@ -41,6 +41,7 @@ class ScoringParams:
     mode_sensitivity: float = 0.05
     bimodal_outlier_removal: int = 1
     bimodal_min_bins: int = 11
+    bimodal_min_peak_events: int = 1
     duration_min_bins: int = 6
     duration_ideal_bins: int = 12
     weight_timestamp: float = 0.25
@@ -204,12 +205,15 @@ def cv_scores(hist: IntArray) -> FloatArray:
 
 
 def bimodal_scores(
-    hist: IntArray, sensitivity: float, outlier_removal: int, min_bins: int
+    hist: IntArray, sensitivity: float, outlier_removal: int, min_bins: int,
+    min_peak_events: int = 1,
 ) -> tuple[FloatArray, IntArray]:
     """Share of non-empty bins whose heights fall in the two most common height buckets.
 
     Heights are bucketed by ``ceil(max height * sensitivity)`` so small variations count as
-    one plateau. Returns the score and the number of non-empty bins per group.
+    one plateau. The fit is only used when the tallest bin holds ``min_peak_events``: with 1-3
+    events per bin, chance alone leaves only two or three distinct heights. Returns the score
+    and the number of non-empty bins per group.
     """
     n_groups, bins = hist.shape
     nonzero = hist > 0
@@ -226,7 +230,8 @@ def bimodal_scores(
     ).reshape(n_groups, bins)
     top_two = np.sort(per_run, axis=1)[:, -2:].sum(axis=1) if bins >= 2 else per_run[:, 0]
     denominator = np.maximum(bars - outlier_removal, 1)
-    score = np.where(bars >= min_bins, np.minimum(top_two / denominator, 1.0), 0.0)
+    usable = (bars >= min_bins) & (hist.max(axis=1) >= min_peak_events)
+    score = np.where(usable, np.minimum(top_two / denominator, 1.0), 0.0)
     return np.round(score, 3).astype(np.float64), bars
 
 
@@ -285,7 +290,8 @@ def score_groups(
                             params.histogram_bins)
     cv = cv_scores(hist)
     bimodal, bars = bimodal_scores(
-        hist, params.mode_sensitivity, params.bimodal_outlier_removal, params.bimodal_min_bins
+        hist, params.mode_sensitivity, params.bimodal_outlier_removal, params.bimodal_min_bins,
+        params.bimodal_min_peak_events,
     )
     histogram_score = np.maximum(cv, bimodal)
 

@@ -32,6 +32,12 @@ DETECTOR = "longconn"
 MAX_INPUTS = 5
 # Records ending like this closed the connection; anything else may continue in a later record.
 CLOSED = ("fin", "rst")
+FLOW_COLUMNS = (
+    "event.start", "event.end", "source.ip", "source.port", "destination.ip",
+    "destination.port", "network.transport", "network.protocol", "source.bytes",
+    "destination.bytes", "source.packets", "destination.packets", "source.tcp_flags",
+    "destination.tcp_flags", "flow.end_reason", "input.file", "input.frame",
+)
 
 
 @register(
@@ -47,11 +53,21 @@ def detect_long_connections(tables: RecordTables, ctx: DetectContext) -> list[Al
         return []
     ok = pc.and_(pc.is_valid(flows["event.start"]), pc.is_valid(flows["event.end"]))
     ok = pc.and_(ok, pc.and_(pc.is_valid(flows["source.ip"]), pc.is_valid(flows["destination.ip"])))
-    flows = flows.filter(ok)
+    flows = flows.select(list(FLOW_COLUMNS)).filter(ok)
+    if flows.num_rows == 0:
+        return []
+    base = float(th["base_seconds"])
+    # A TCP record that opened (SYN) and closed (FIN/RST) cannot be joined to another: it is
+    # long only by itself. Only the other records need the 5-tuple grouping.
+    flags_known, syn = tcp_opening(flows)
+    whole = is_tcp(flows) & flags_known & syn & end_reason_in(flows, CLOSED)
+    duration = epoch_seconds(flows["event.end"]) - epoch_seconds(flows["event.start"])
+    keep = ~whole | (duration >= base)
+    if not keep.all():
+        flows = flows.filter(pa.array(keep))
     if flows.num_rows == 0:
         return []
     sessions = _sessions(flows, th)
-    base = float(th["base_seconds"])
     long_ones = np.flatnonzero(sessions["duration"] >= base)
     return [_alert(flows, sessions, int(s), th, ctx.profile) for s in long_ones]
 

@@ -144,6 +144,10 @@ def _broadcast(batches: list[FlowBatch], values: list[object], type_: pa.DataTyp
     return pa.array(values, type=type_).take(pa.array(index))
 
 
+_EMPTY_FLOW = from_columns("flow", {}, num_rows=0)
+_EMPTY_EXTRAS = {name: pa.array([], type=pa.int64()) for name in EXTRA_COLUMNS.values()}
+
+
 def build_table(batches: list[FlowBatch]) -> tuple[pa.Table, dict[str, pa.Array]]:
     """The FLOW table of all batches, plus the internal columns (interfaces, AS numbers)
     aligned with its rows under their proposed ECS names."""
@@ -152,8 +156,7 @@ def build_table(batches: list[FlowBatch]) -> tuple[pa.Table, dict[str, pa.Array]
         batch.resolve_sampling()
     total = sum(b.n for b in batches)
     if total == 0:
-        table = from_columns("flow", {}, num_rows=0)
-        return table, {name: pa.array([], type=pa.int64()) for name in EXTRA_COLUMNS.values()}
+        return _EMPTY_FLOW, dict(_EMPTY_EXTRAS)  # Arrow tables are immutable: safe to share
 
     start, start_mask = _column(batches, START_US, np.int64)
     end, end_mask = _column(batches, END_US, np.int64)

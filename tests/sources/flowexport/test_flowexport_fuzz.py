@@ -96,7 +96,7 @@ def test_random_bytes(prefix: bytes, body: bytes) -> None:
 def test_byte_flips_in_corpus_datagrams(
     primed: ExportCollector, which: int, flips: list[tuple[int, int]]
 ) -> None:
-    name, _, payload, exporter = DATAGRAMS[which]
+    _, _, payload, exporter = DATAGRAMS[which]
     mutated = bytearray(payload)
     for position, value in flips:
         mutated[position % len(mutated)] = value

@@ -4,7 +4,7 @@ endpoints, TCP stream assembly, and column-wise row builders for the output tabl
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -19,46 +19,68 @@ from seawall.sources.pcap.index import (
     ips_to_strings,
 )
 
-TRANSPORTS = {1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ah", 58: "ipv6-icmp",
-              132: "sctp"}
+TRANSPORTS = {
+    1: "icmp",
+    6: "tcp",
+    17: "udp",
+    47: "gre",
+    50: "esp",
+    51: "ah",
+    58: "ipv6-icmp",
+    132: "sctp",
+}
 MAX_ISSUES = 100  # located samples; the stats count every malformed payload
 
 
-@dataclass(slots=True)
 class Rows:
-    """Rows of one output table kept column-wise. ``pkt`` is the packet each row is about
-    (time, frame and tunnel come from it); ``flow`` the flow its 5-tuple comes from (-1: none)."""
+    """Rows of one output table, kept column-wise in batches of rows that set the same
+    columns (no per-row padding). ``pkt`` is the packet each row is about (time, frame and
+    tunnel come from it); ``flow`` the flow its 5-tuple comes from (-1: none)."""
 
-    pkt: list[int] = field(default_factory=list)
-    flow: list[int] = field(default_factory=list)
-    columns: dict[str, list[object]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self._batches: dict[tuple[str, ...], tuple[list[int], list[int], list[list[object]]]] = {}
 
     def add(self, pkt: int, flow: int, values: dict[str, object]) -> None:
-        n = len(self.pkt)
-        self.pkt.append(pkt)
-        self.flow.append(flow)
-        for name, value in values.items():
-            column = self.columns.get(name)
-            if column is None:
-                column = self.columns[name] = [None] * n
+        key = tuple(values)
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = ([], [], [[] for _ in key])
+        batch[0].append(pkt)
+        batch[1].append(flow)
+        for column, value in zip(batch[2], values.values(), strict=True):
             column.append(value)
-        for column in self.columns.values():
-            if len(column) == n:
-                column.append(None)
 
-    def extend(self, pkt: np.ndarray, flow: np.ndarray, values: dict[str, list[object]]) -> None:
+    def extend(
+        self, pkt: np.ndarray, flow: np.ndarray, values: Mapping[str, Sequence[object]]
+    ) -> None:
         """Add many rows at once (values: equal-length lists per column)."""
-        n = len(self.pkt)
-        k = len(pkt)
-        self.pkt.extend(pkt.tolist())
-        self.flow.extend(flow.tolist())
-        for name, column in self.columns.items():
-            if name not in values:
-                column.extend([None] * k)
-        for name, vals in values.items():
-            if name not in self.columns:
-                self.columns[name] = [None] * n
-            self.columns[name].extend(vals)
+        key = tuple(values)
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = ([], [], [[] for _ in key])
+        batch[0].extend(pkt.tolist())
+        batch[1].extend(flow.tolist())
+        for column, vals in zip(batch[2], values.values(), strict=True):
+            column.extend(vals)
+
+    def __len__(self) -> int:
+        return sum(len(b[0]) for b in self._batches.values())
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray, dict[str, list[object]]]:
+        """(packets, flows, columns) over all batches, columns padded with None."""
+        names: list[str] = []
+        for key in self._batches:
+            names.extend(n for n in key if n not in names)
+        pkts: list[int] = []
+        flows: list[int] = []
+        columns: dict[str, list[object]] = {n: [] for n in names}
+        for key, (bp, bf, bcols) in self._batches.items():
+            pkts.extend(bp)
+            flows.extend(bf)
+            given = dict(zip(key, bcols, strict=True))
+            for n in names:
+                columns[n].extend(given.get(n) or [None] * len(bp))
+        return np.asarray(pkts, np.int64), np.asarray(flows, np.int64), columns
 
 
 class Context:
@@ -152,8 +174,11 @@ class Context:
         (file order), keyed by (flow, from_source)."""
         wanted = np.zeros(self.n_flows + 1, bool)
         wanted[flows] = True
-        pkts = np.flatnonzero((self.plen > 0) & wanted[self.flow_id]) if candidates is None \
+        pkts = (
+            np.flatnonzero((self.plen > 0) & wanted[self.flow_id])
+            if candidates is None
             else candidates[wanted[self.flow_id[candidates]] & (self.plen[candidates] > 0)]
+        )
         if len(pkts) == 0:
             return {}
         key = self.flow_id[pkts] * 2 + self.fwd[pkts]
@@ -213,10 +238,8 @@ class Context:
         return pa.array(ts, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
 
     def transaction_table(self) -> pa.Table:
-        rows = self.transactions
-        pkts = np.asarray(rows.pkt, np.int64)
-        flows = np.asarray(rows.flow, np.int64)
-        cols: dict[str, object] = dict(rows.columns)
+        pkts, flows, merged = self.transactions.merged()
+        cols: dict[str, object] = dict(merged)
         cols.update(self._five_tuple(flows))
         ix = self.index
         cols["event.start"] = self._row_times(pkts)
@@ -235,9 +258,8 @@ class Context:
         return table.take(np.argsort(pkts, kind="stable"))  # capture order
 
     def packet_table(self) -> pa.Table:
-        rows = self.packets
-        pkts = np.asarray(rows.pkt, np.int64)
-        cols: dict[str, object] = dict(rows.columns)
+        pkts, _, merged = self.packets.merged()
+        cols: dict[str, object] = dict(merged)
         cols["event.start"] = self._row_times(pkts)
         cols["input.file"] = [self.index.path] * len(pkts)
         cols["input.frame"] = self.index.frame[pkts].astype(np.int64)
@@ -251,10 +273,16 @@ class Context:
         p = self._first_safe[uniq] if len(uniq) else np.zeros(0, np.int64)
         fwd = self._fwd_first[uniq] if len(uniq) else np.zeros(0, bool)
         version = ix.ip_version[p]
-        src = ips_to_strings(np.where(fwd, ix.src_hi[p], ix.dst_hi[p]),
-                             np.where(fwd, ix.src_lo[p], ix.dst_lo[p]), version)
-        dst = ips_to_strings(np.where(fwd, ix.dst_hi[p], ix.src_hi[p]),
-                             np.where(fwd, ix.dst_lo[p], ix.src_lo[p]), version)
+        src = ips_to_strings(
+            np.where(fwd, ix.src_hi[p], ix.dst_hi[p]),
+            np.where(fwd, ix.src_lo[p], ix.dst_lo[p]),
+            version,
+        )
+        dst = ips_to_strings(
+            np.where(fwd, ix.dst_hi[p], ix.src_hi[p]),
+            np.where(fwd, ix.dst_lo[p], ix.src_lo[p]),
+            version,
+        )
         proto = self.flow_proto[uniq] if len(uniq) else np.zeros(0, np.int64)
         src_arr = np.asarray(src, dtype=object)[inverse] if len(uniq) else np.zeros(0, object)
         dst_arr = np.asarray(dst, dtype=object)[inverse] if len(uniq) else np.zeros(0, object)

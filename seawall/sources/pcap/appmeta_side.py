@@ -14,21 +14,33 @@ import numpy as np
 
 from seawall.sources.pcap import l2, proto_tunnel
 from seawall.sources.pcap.appmeta_context import Context
-from seawall.sources.pcap.index import TUNNEL_NONE
+from seawall.sources.pcap.index import TUNNEL_NONE, ips_to_strings
 
 _L2_LINKTYPES = (l2.DLT_EN10MB, l2.DLT_LINUX_SLL, l2.DLT_LINUX_SLL2)
-_TUNNEL_PORTS = (proto_tunnel.PORT_IKE, proto_tunnel.PORT_IKE_NAT, proto_tunnel.PORT_VXLAN,
-                 proto_tunnel.PORT_GTPU)
+_TUNNEL_PORTS = (
+    proto_tunnel.PORT_IKE,
+    proto_tunnel.PORT_IKE_NAT,
+    proto_tunnel.PORT_VXLAN,
+    proto_tunnel.PORT_GTPU,
+)
 _INT32_MAX = 2**31 - 1
+_VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
+MAX_ARP_ISSUES = 20
 
 
 def inspect_link_layer(ctx: Context) -> None:
     ix = ctx.index
     et = ix.ethertype.astype(np.int64)
+    non_ip = (ix.ip_version == 0) & np.isin(ix.linktype, _L2_LINKTYPES)
+    arp_eth = np.flatnonzero(non_ip & (et == l2.ETH_ARP) & (ix.linktype == l2.DLT_EN10MB))
+    _arp_rows(ctx, arp_eth)
     cand = np.flatnonzero(
-        (ix.ip_version == 0)
-        & np.isin(ix.linktype, _L2_LINKTYPES)
-        & ((et == l2.ETH_ARP) | (et == l2.ETH_LLDP) | (et < 1536))
+        non_ip
+        & (
+            ((et == l2.ETH_ARP) & (ix.linktype != l2.DLT_EN10MB))
+            | (et == l2.ETH_LLDP)
+            | (et < 1536)
+        )
     )
     for p in cand.tolist():
         kind = "l2"
@@ -49,6 +61,74 @@ def inspect_link_layer(ctx: Context) -> None:
             ctx.malformed(kind, p, f"{kind} parser failed: {exc!r}")
 
 
+def _arp_rows(ctx: Context, pkts: np.ndarray) -> None:
+    """ARP over Ethernet, decoded column-wise (ARP sweeps are hundreds of frames a second)."""
+    if len(pkts) == 0:
+        return
+    ix = ctx.index
+    last = len(ctx.raw) - 1
+    start = ix.data_offset[pkts].astype(np.int64)
+    pos = start + 12
+    for _ in range(3):  # VLAN / QinQ tags
+        at = np.clip(pos[:, None] + np.arange(2), 0, last)
+        et = (ctx.raw[at[:, 0]].astype(np.int64) << 8) | ctx.raw[at[:, 1]]
+        pos = np.where(np.isin(et, _VLAN_TYPES), pos + 4, pos)
+    arp = pos + 2
+    m = ctx.raw[np.clip(arp[:, None] + np.arange(28), 0, last)].astype(np.int64)
+    fits = arp + 28 <= start + ix.caplen[pkts].astype(np.int64)
+    op = (m[:, 6] << 8) | m[:, 7]
+    valid = (
+        fits
+        & (m[:, 0] == 0)
+        & (m[:, 1] == 1)
+        & (m[:, 2] == 8)
+        & (m[:, 3] == 0)
+        & (m[:, 4] == 6)
+        & (m[:, 5] == 4)
+        & ((op == 1) | (op == 2))
+    )
+    for bad in pkts[~valid][:MAX_ARP_ISSUES].tolist():
+        ctx.malformed("arp", bad, "ARP frame is not an Ethernet/IPv4 request or reply")
+    ctx.stats["arp_malformed"] += max(int((~valid).sum()) - MAX_ARP_ISSUES, 0)
+    m, op, pkts = m[valid], op[valid], pkts[valid]
+    if len(pkts) == 0:
+        return
+    weights6 = 256 ** np.arange(5, -1, -1, dtype=np.int64)
+    weights4 = weights6[2:]
+    sender_mac = _macs(m[:, 8:14] @ weights6)
+    target_mac = _macs(m[:, 18:24] @ weights6)
+    zeros = np.zeros(len(pkts), np.uint64)
+    four = np.full(len(pkts), 4, np.int8)
+    sender_ip = ips_to_strings(zeros, (m[:, 14:18] @ weights4).astype(np.uint64), four)
+    target_ip = ips_to_strings(zeros, (m[:, 24:28] @ weights4).astype(np.uint64), four)
+    request = op == 1
+    detail = [
+        f"who-has {t} tell {s}" if r else f"{s} is-at {mac}"
+        for r, s, t, mac in zip(request.tolist(), sender_ip, target_ip, sender_mac, strict=True)
+    ]
+    ctx.stats["arp"] += len(pkts)
+    ctx.packets.extend(
+        pkts,
+        np.full(len(pkts), -1, np.int64),
+        {
+            "packet.kind": np.where(request, "arp_request", "arp_reply").tolist(),
+            "source.mac": sender_mac,
+            "destination.mac": target_mac,
+            "source.ip": sender_ip,
+            "destination.ip": target_ip,
+            "detail": detail,
+            "packet.bytes": ix.wirelen[pkts].astype(np.int64).tolist(),
+        },
+    )
+
+
+def _macs(values: np.ndarray) -> list[object]:
+    """48-bit integers as aa:bb:cc:dd:ee:ff, formatting each distinct address once."""
+    uniq, inverse = np.unique(values, return_inverse=True)
+    text = np.asarray([l2.mac_text(int(v).to_bytes(6, "big")) for v in uniq.tolist()], object)
+    return list(text[inverse.reshape(-1)].tolist())
+
+
 def _arp_row(ctx: Context, p: int, frame: l2.Frame) -> None:
     arp = l2.parse_arp(frame.payload)
     if arp is None or arp.op not in (1, 2):
@@ -56,17 +136,24 @@ def _arp_row(ctx: Context, p: int, frame: l2.Frame) -> None:
         return
     ctx.stats["arp"] += 1
     request = arp.op == 1
-    detail = (f"who-has {arp.target_ip} tell {arp.sender_ip}" if request
-              else f"{arp.sender_ip} is-at {arp.sender_mac}")
-    ctx.packets.add(p, -1, {
-        "packet.kind": "arp_request" if request else "arp_reply",
-        "source.mac": arp.sender_mac,
-        "destination.mac": arp.target_mac,
-        "source.ip": arp.sender_ip,
-        "destination.ip": arp.target_ip,
-        "detail": detail,
-        "packet.bytes": int(ctx.index.wirelen[p]),
-    })
+    detail = (
+        f"who-has {arp.target_ip} tell {arp.sender_ip}"
+        if request
+        else f"{arp.sender_ip} is-at {arp.sender_mac}"
+    )
+    ctx.packets.add(
+        p,
+        -1,
+        {
+            "packet.kind": "arp_request" if request else "arp_reply",
+            "source.mac": arp.sender_mac,
+            "destination.mac": arp.target_mac,
+            "source.ip": arp.sender_ip,
+            "destination.ip": arp.target_ip,
+            "detail": detail,
+            "packet.bytes": int(ctx.index.wirelen[p]),
+        },
+    )
 
 
 def _neighbor_row(
@@ -77,16 +164,20 @@ def _neighbor_row(
         return
     ctx.stats[kind] += 1
     details = [f"port={found.port}" if found.port else "", found.software or ""]
-    ctx.packets.add(p, -1, {
-        "packet.kind": kind,
-        "source.mac": frame.src_mac,
-        "destination.mac": frame.dst_mac,
-        "device.name": found.name,
-        "device.platform": found.platform,
-        "device.address": found.address,
-        "detail": " ".join(d for d in details if d) or None,
-        "packet.bytes": int(ctx.index.wirelen[p]),
-    })
+    ctx.packets.add(
+        p,
+        -1,
+        {
+            "packet.kind": kind,
+            "source.mac": frame.src_mac,
+            "destination.mac": frame.dst_mac,
+            "device.name": found.name,
+            "device.platform": found.platform,
+            "device.address": found.address,
+            "detail": " ".join(d for d in details if d) or None,
+            "packet.bytes": int(ctx.index.wirelen[p]),
+        },
+    )
 
 
 @dataclass(slots=True)
@@ -116,10 +207,22 @@ def inspect_tunnels(ctx: Context) -> None:
     spi = np.where(esp, _be32(ctx, spi_pos), 0)
     ike = udp_ports[cand] & (ix.tunnel[cand] == TUNNEL_NONE)
     unique_key = np.where(ike, cand, -1)  # IKE messages differ one by one: parse each
-    columns = [ix.tunnel[cand], ix.outer_src_hi[cand], ix.outer_src_lo[cand],
-               ix.outer_dst_hi[cand], ix.outer_dst_lo[cand], ix.src_hi[cand], ix.src_lo[cand],
-               ix.dst_hi[cand], ix.dst_lo[cand], proto[cand], ix.sport[cand], ix.dport[cand],
-               spi, unique_key]
+    columns = [
+        ix.tunnel[cand],
+        ix.outer_src_hi[cand],
+        ix.outer_src_lo[cand],
+        ix.outer_dst_hi[cand],
+        ix.outer_dst_lo[cand],
+        ix.src_hi[cand],
+        ix.src_lo[cand],
+        ix.dst_hi[cand],
+        ix.dst_lo[cand],
+        proto[cand],
+        ix.sport[cand],
+        ix.dport[cand],
+        spi,
+        unique_key,
+    ]
     key = np.stack([np.asarray(c).astype(np.int64).view(np.uint64) for c in columns], axis=1)
     _, rep_at, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -151,15 +254,19 @@ def inspect_tunnels(ctx: Context) -> None:
         h = t.header
         ctx.stats[f"tunnel_{h.kind}"] += 1
         detail = f"{h.detail} packets={t.packets}" if h.detail else f"packets={t.packets}"
-        ctx.packets.add(t.first, -1, {
-            "packet.kind": h.kind,
-            "source.ip": h.src,
-            "destination.ip": h.dst,
-            "tunnel.protocol": h.protocol,
-            "tunnel.id": h.tunnel_id,
-            "detail": detail,
-            "packet.bytes": min(t.bytes, _INT32_MAX),
-        })
+        ctx.packets.add(
+            t.first,
+            -1,
+            {
+                "packet.kind": h.kind,
+                "source.ip": h.src,
+                "destination.ip": h.dst,
+                "tunnel.protocol": h.protocol,
+                "tunnel.id": h.tunnel_id,
+                "detail": detail,
+                "packet.bytes": min(t.bytes, _INT32_MAX),
+            },
+        )
 
 
 def _be32(ctx: Context, pos: np.ndarray) -> np.ndarray:

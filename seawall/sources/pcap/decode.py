@@ -61,12 +61,16 @@ _MAX_TUNNEL_DEPTH = 2
 class _Bytes:
     """Bounds-safe big-endian gathers from the file bytes (callers mask out-of-packet reads)."""
 
-    def __init__(self, buffer: bytes | memoryview) -> None:
-        self.raw = np.frombuffer(buffer, dtype=np.uint8) if len(buffer) else np.zeros(8, np.uint8)
+    def __init__(self, buffer: bytes | memoryview | np.ndarray) -> None:
+        if isinstance(buffer, np.ndarray):
+            self.raw = buffer
+        else:
+            self.raw = np.frombuffer(buffer, np.uint8) if len(buffer) else np.zeros(8, np.uint8)
         self.last = len(self.raw) - 1
 
     def u8(self, pos: np.ndarray) -> np.ndarray:
-        return self.raw[np.clip(pos, 0, self.last)].astype(np.int64)
+        # positions are >= -1 (the "absent" sentinel, harmlessly reading the last byte)
+        return self.raw[np.minimum(pos, self.last)].astype(np.int64)
 
     def be16(self, pos: np.ndarray) -> np.ndarray:
         return (self.u8(pos) << 8) | self.u8(pos + 1)
@@ -188,18 +192,22 @@ def decode_headers(
     )
 
 
-def _header_slab(buffer: bytes | memoryview, start: np.ndarray, length: np.ndarray) -> bytes:
-    """The first HEADER_WINDOW bytes of every packet, one fixed-size row per packet."""
-    raw = np.frombuffer(buffer, dtype=np.uint8) if len(buffer) else np.zeros(1, np.uint8)
+def _header_slab(buffer: bytes | memoryview, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The first HEADER_WINDOW bytes of every packet, one fixed-size row per packet (bytes
+    past the packet are whatever follows it; reads are bounded by the packet length)."""
     n = len(start)
-    slab = np.zeros((n, HEADER_WINDOW), np.uint8)
-    columns = np.arange(HEADER_WINDOW)
-    last = len(raw) - 1
-    for lo in range(0, n, _SLAB_CHUNK):
-        hi = min(lo + _SLAB_CHUNK, n)
-        positions = np.minimum(start[lo:hi, None] + columns, last)
-        slab[lo:hi] = raw[positions]
-    return slab.tobytes()
+    raw = np.frombuffer(buffer, dtype=np.uint8) if len(buffer) else np.zeros(0, np.uint8)
+    if len(raw) < HEADER_WINDOW:
+        raw = np.concatenate([raw, np.zeros(HEADER_WINDOW - len(raw), np.uint8)])
+    windows = np.lib.stride_tricks.sliding_window_view(raw, HEADER_WINDOW)
+    last = len(raw) - HEADER_WINDOW
+    slab = windows[np.minimum(start, last)]
+    near_end = np.flatnonzero(start > last)  # the file's last few packets: shift into place
+    for row in near_end.tolist():
+        tail = raw[int(start[row]) :]
+        slab[row, : len(tail)] = tail
+        slab[row, len(tail) :] = 0
+    return slab.reshape(n * HEADER_WINDOW) if n else np.zeros(1, np.uint8)
 
 
 def _decode(b: _Bytes, start: np.ndarray, length: np.ndarray, linktype: np.ndarray) -> _Output:
@@ -405,15 +413,16 @@ def _decode_ip(b: _Bytes, pos: np.ndarray, end: np.ndarray, net: np.ndarray) -> 
     v4 &= pos + ihl <= end
 
     version = np.where(v4, 4, np.where(v6, 6, 0)).astype(np.int8)
-    zero64 = np.zeros(m, np.uint64)
-    src_hi = np.where(v6, b.be64(pos + 8), zero64)
-    src_lo = np.where(
-        v6, b.be64(pos + 16), np.where(v4, b.be32(pos + 12).astype(np.uint64), zero64)
-    )
-    dst_hi = np.where(v6, b.be64(pos + 24), zero64)
-    dst_lo = np.where(
-        v6, b.be64(pos + 32), np.where(v4, b.be32(pos + 16).astype(np.uint64), zero64)
-    )
+    src_hi, src_lo = np.zeros(m, np.uint64), np.zeros(m, np.uint64)
+    dst_hi, dst_lo = np.zeros(m, np.uint64), np.zeros(m, np.uint64)
+    rows4, rows6 = np.flatnonzero(v4), np.flatnonzero(v6)
+    if len(rows4):
+        src_lo[rows4] = b.be32(pos[rows4] + 12).astype(np.uint64)
+        dst_lo[rows4] = b.be32(pos[rows4] + 16).astype(np.uint64)
+    if len(rows6):
+        p6 = pos[rows6]
+        src_hi[rows6], src_lo[rows6] = b.be64(p6 + 8), b.be64(p6 + 16)
+        dst_hi[rows6], dst_lo[rows6] = b.be64(p6 + 24), b.be64(p6 + 32)
 
     total = b.be16(pos + 2)
     v6_payload = b.be16(pos + 4)
@@ -499,6 +508,26 @@ def _decode_ip(b: _Bytes, pos: np.ndarray, end: np.ndarray, net: np.ndarray) -> 
 
 def _find_tunnels(b: _Bytes, ip: _Ip, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per packet: (TUNNEL_* kind, position of the inner header, inner header is Ethernet)."""
+    m = len(end)
+    kind = np.zeros(m, np.int8)
+    inner = np.full(m, -1, np.int64)
+    inner_eth = np.zeros(m, bool)
+    udp_tunnel_port = (
+        (ip.dport == VXLAN_PORT) | (ip.sport == VXLAN_PORT) | (ip.dport == GTPU_PORT)
+    ) | (ip.sport == GTPU_PORT)
+    candidate = (ip.l4 >= 0) & (
+        np.isin(ip.proto, (PROTO_GRE, PROTO_IPIP, PROTO_IPV6))
+        | ((ip.proto == PROTO_UDP) & udp_tunnel_port)
+    )
+    rows = np.flatnonzero(candidate)  # header reads only for the few possible tunnels
+    if len(rows):
+        kind[rows], inner[rows], inner_eth[rows] = _find_tunnels_in(b, _subset(ip, rows), end[rows])
+    return kind, inner, inner_eth
+
+
+def _find_tunnels_in(
+    b: _Bytes, ip: _Ip, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = len(end)
     kind = np.zeros(m, np.int8)
     inner = np.full(m, -1, np.int64)

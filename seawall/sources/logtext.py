@@ -251,8 +251,26 @@ def text_to_ts(text: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     iso = pc.if_else(is_iso, text, pa.scalar(None, pa.string()))
     zoned = pc.fill_null(pc.match_substring_regex(iso, _HAS_ZONE), True)
     iso = pc.if_else(zoned, iso, pc.binary_join_element_wise(iso, "Z", ""))
-    from_iso = pc.cast(pc.replace_substring(iso, " ", "T"), TS)
+    iso = pc.replace_substring(iso, " ", "T")
+    try:
+        from_iso = pc.cast(iso, TS)
+    except pa.ArrowInvalid:  # shaped like a time but impossible (minute 60, month 13)
+        from_iso, impossible = _cast_each(iso)
+        invalid = pc.or_(invalid, impossible)
     return pc.coalesce(from_epoch, from_iso), invalid
+
+
+def _cast_each(iso: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Slow path, only when a vectorized cast failed: cast value by value."""
+    values, bad = [], []
+    for value in iso.to_pylist():
+        try:
+            values.append(pc.cast(pa.scalar(value, pa.string()), TS).value if value else None)
+            bad.append(False)
+        except pa.ArrowInvalid:
+            values.append(None)
+            bad.append(True)
+    return pa.array(values, pa.int64()).cast(TS), pa.array(bad, pa.bool_())
 
 
 def tls_version_label(raw: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -323,3 +341,33 @@ def json_string_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def combine(array: pa.ChunkedArray | pa.Array) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def null_out_of_range(
+    table: pa.Table, name: str, low: int, high: int, issues: IssueLog, what: str
+) -> pa.Table:
+    """Null the values of integer column ``name`` outside [low, high], one located issue per
+    row (needs a ``_line`` column). Ports above 65535 and the like would not fit the schema."""
+    if name not in table.column_names:
+        return table
+    column = table.column(name)
+    bad = pc.fill_null(pc.or_(pc.less(column, low), pc.greater(column, high)), False)
+    if not pc.any(bad).as_py():
+        return table
+    rows = np.flatnonzero(np.asarray(combine(bad)))
+    lines = table.column("_line").to_numpy()
+    for i in rows[: issues.room()].tolist():
+        issues.add(
+            f"{name}={column[i].as_py()} is not a valid {what}; kept the record without it",
+            int(lines[i]),
+        )
+    issues.add_unlisted(len(rows) - min(len(rows), issues.room()))
+    cleaned = pc.if_else(bad, pa.scalar(None, column.type), column)
+    return table.set_column(table.column_names.index(name), name, cleaned)
+
+
+def fit_int32(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Integers that do not fit int32 schema columns (status codes, priorities) become null."""
+    limit = 2**31 - 1
+    bad = pc.fill_null(pc.or_(pc.less(values, -limit), pc.greater(values, limit)), False)
+    return pc.if_else(bad, pa.scalar(None, values.type), values)

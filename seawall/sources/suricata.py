@@ -41,8 +41,10 @@ from seawall.sources.logtext import (
     combine,
     ensure_utf8,
     first_line,
+    fit_int32,
     ip_version,
     json_string_array,
+    null_out_of_range,
     plain_hex_upper,
     read_bytes,
     read_json_block,
@@ -135,6 +137,8 @@ class SuricataSource:
         table, numbers = read_json_block(lines, EVE_SCHEMA, issues)
         table = table.append_column("_line", pa.array(numbers, pa.int64()))
         table = _check_event_types(table, issues)
+        for port in ("src_port", "dest_port"):
+            table = null_out_of_range(table, port, 0, 65535, issues, "port")
         kinds = pc.value_counts(table.column("event_type")).to_pylist()
         result.stats.update({f"events.{k['values']}": k["counts"] for k in kinds})
         ctx = _Context(path, options, result.stats)
@@ -415,7 +419,7 @@ def _http(table: pa.Table, ctx: _Context) -> pa.Table:
             "url.domain": _field(table, "http", "hostname"),
             "url.original": _field(table, "http", "url"),
             "user_agent.original": _field(table, "http", "http_user_agent"),
-            "http.response.status_code": _field(table, "http", "status"),
+            "http.response.status_code": fit_int32(_field(table, "http", "status")),
         }
     )
     return from_columns("transaction", columns, table.num_rows)
@@ -428,7 +432,7 @@ def _alerts(table: pa.Table, ctx: _Context) -> pa.Table:
         {
             "rule.id": pc.cast(sid, _S),
             "rule.name": _field(table, "alert", "signature"),
-            "event.severity": _field(table, "alert", "severity"),
+            "event.severity": fit_int32(_field(table, "alert", "severity")),
             "detail": _alert_detail(table),
         }
     )

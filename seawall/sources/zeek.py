@@ -33,6 +33,7 @@ from seawall.sources.logtext import (
     ensure_utf8,
     epoch_to_ts,
     first_line,
+    null_out_of_range,
     read_bytes,
     read_json_block,
     sniff_text,
@@ -284,7 +285,13 @@ def _typed_columns(
             invalid[name] = bad
     columns["_line"] = pa.array(line_numbers, pa.int64())
     _report_invalid(table, invalid, line_numbers, wanted, issues)
-    return pa.table(columns)
+    return _check_ranges(pa.table(columns), issues)
+
+
+def _check_ranges(raw: pa.Table, issues: IssueLog) -> pa.Table:
+    for port in ("id.orig_p", "id.resp_p"):
+        raw = null_out_of_range(raw, port, 0, 65535, issues, "port")
+    return null_out_of_range(raw, "status_code", 0, 2**31 - 1, issues, "HTTP status")
 
 
 def _convert(
@@ -418,7 +425,7 @@ def _read_json(lines: Lines, path: str, issues: IssueLog) -> list[tuple[str, pa.
         else:
             ts = epoch_to_ts(table.column("ts"))
         table = table.set_column(table.column_names.index("ts"), "ts", ts)
-    table = table.append_column("_line", pa.array(numbers, pa.int64()))
+    table = _check_ranges(table.append_column("_line", pa.array(numbers, pa.int64())), issues)
     if not has_path_column:
         return [(log_path, table)]
     out = []

@@ -30,6 +30,7 @@ from seawall.detect.traffic.beacon_columns import (
     directionless_key,
     end_reason_in,
     epoch_seconds,
+    group_order,
     int_column,
     is_tcp,
     tcp_opening,
@@ -142,9 +143,12 @@ def _usable_flows(flows: pa.Table, skip_group_destinations: bool) -> pa.Table:
         pc.and_(pc.is_valid(flows["source.ip"]), pc.is_valid(flows["destination.ip"])),
         pc.is_valid(flows["event.start"]),
     )
-    flows = flows.filter(ok)
+    if not pc.all(ok).as_py():
+        flows = flows.filter(ok)
     if skip_group_destinations and flows.num_rows:
-        flows = flows.filter(pa.array(~_group_destination(flows)))
+        group = _group_destination(flows)
+        if group.any():
+            flows = flows.filter(pa.array(~group))
     return flows
 
 
@@ -184,7 +188,7 @@ def _fold_split_records(
 ) -> pa.Table:
     key = directionless_key(flows)
     start = epoch_seconds(flows["event.start"])
-    order = np.lexsort((start, key))
+    order = group_order(key, start)
     cut_active = end_reason_in(flows, ("active_timeout",))
     k = key[order]
     same = np.zeros(len(order), dtype=bool)
@@ -225,7 +229,7 @@ def _drop_tcp_retries(flows: pa.Table, window: float) -> pa.Table:
     dst, _ = codes(flows["destination.ip"])
     pair, _ = combine(src, dst)
     start = epoch_seconds(flows["event.start"])
-    order = np.lexsort((start, pair))
+    order = group_order(pair, start)
     gap = np.full(len(order), np.inf)
     same = pair[order][1:] == pair[order][:-1]
     gap[1:] = np.where(same, np.diff(start[order]), np.inf)
@@ -267,14 +271,17 @@ def _pair_level(
         (src_values[src[first_row[p]]], dst_values[dst[first_row[p]]])
         for p in np.flatnonzero(candidate)
     ]
-    transport_codes, transport_values = codes(flows["network.transport"], "unknown")
+    # Transport of each event, in event order (events.rows indexes the flows).
+    transport_codes, transport_values = codes(
+        flows["network.transport"].take(pa.array(events.rows)), "unknown"
+    )
     starts, lengths = segment_bounds(events.group, events.n_groups)
     scores = score_groups(events.time, events.size, events.group, events.n_groups,
                           span[0], span[1], params)
 
     def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
         source_ip, destination_ip = events.labels[group]
-        rows = events.rows[starts[group] : starts[group] + lengths[group]]
+        rows = slice(int(starts[group]), int(starts[group] + lengths[group]))
         used = sorted({transport_values[c] for c in np.unique(transport_codes[rows])})
         transport = ", ".join(used)
         attack = ["T1071", "T1095"] if "udp" in used else ["T1071"]
@@ -429,17 +436,18 @@ def _events(table: pa.Table, key: IntArray, candidate: np.ndarray, size_column: 
     """Rows of candidate groups sorted by group then time, group codes made dense."""
     time_all = epoch_seconds(table["event.start"])
     rows = np.flatnonzero(candidate[key])
-    rows = rows[np.lexsort((time_all[rows], key[rows]))]
+    rows = rows[group_order(key[rows], time_all[rows])]
     dense = np.cumsum(candidate) - 1
-    file_codes, files = codes(table["input.file"])
+    taken = pa.array(rows)
+    file_codes, files = codes(table["input.file"].take(taken))
     return Events(
         rows=rows,
         group=dense[key[rows]].astype(np.int64),
         time=time_all[rows],
-        size=int_column(table[size_column]).astype(np.float64)[rows],
-        dst_port=int_column(table["destination.port"], -1)[rows],
-        file_code=file_codes[rows],
-        frame=int_column(table["input.frame"], -1)[rows],
+        size=int_column(table[size_column].take(taken)).astype(np.float64),
+        dst_port=int_column(table["destination.port"].take(taken), -1),
+        file_code=file_codes,
+        frame=int_column(table["input.frame"].take(taken), -1),
         files=files,
         n_groups=int(candidate.sum()),
         labels=[],

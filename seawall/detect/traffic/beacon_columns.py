@@ -103,3 +103,10 @@ def tcp_opening(flows: pa.Table) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.
 def end_reason_in(flows: pa.Table, reasons: tuple[str, ...]) -> npt.NDArray[np.bool_]:
     reason, values = codes(flows["flow.end_reason"])
     return np.array([v in reasons for v in values] + [False], dtype=bool)[reason]
+
+
+def group_order(groups: IntArray, values: FloatArray) -> IntArray:
+    """Row order by group, then value: like ``np.lexsort((values, groups))`` but faster (a
+    float sort, then a stable integer sort)."""
+    by_value = np.argsort(values, kind="quicksort")
+    return by_value[np.argsort(groups[by_value], kind="stable")]

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from seawall.detect.traffic.beacon_columns import group_order
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -133,8 +135,7 @@ def _segment_median(values: FloatArray, starts: IntArray, lengths: IntArray) -> 
 
 
 def _sort_within_groups(values: FloatArray, groups: IntArray) -> FloatArray:
-    order = np.lexsort((values, groups))
-    return values[order]
+    return values[group_order(groups, values)]
 
 
 def robust_stats(

@@ -23,6 +23,7 @@ from seawall.detect.traffic.beacon_columns import (
     directionless_key,
     end_reason_in,
     epoch_seconds,
+    group_order,
     is_tcp,
     tcp_opening,
 )
@@ -83,7 +84,7 @@ def _sessions(flows: pa.Table, th: dict[str, Any]) -> dict[str, np.ndarray]:
     opens = tcp & flags_known & syn
     key = directionless_key(flows)
 
-    order = np.lexsort((start, key))
+    order = group_order(key, start)
     k, s, e = key[order], start[order], end[order]
     gap = np.full(n, np.inf)
     gap[1:] = s[1:] - e[:-1]

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from seawall.detect.base import DetectContext, RecordTables, register
 from seawall.detect.traffic.flowshape import (
@@ -25,6 +24,8 @@ from seawall.detect.traffic.flowshape import (
     SYN,
     combine,
     encode,
+    equals,
+    in_networks,
     input_refs,
     internal_mask,
     is_null,
@@ -54,12 +55,13 @@ def detect_bruteforce(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
         return []
     ports = [int(p) for p in cfg["ports"]]
     dport = numbers(flows.column("destination.port"), -1).astype(np.int64)
-    transport = pc.fill_null(flows.column("network.transport"), "").to_numpy(zero_copy_only=False)
-    service = np.isin(dport, ports) & (transport == "tcp")
-    service &= ~NOT_A_HOST.contains_column(flows.column("destination.ip"))
+    service = np.isin(dport, ports) & equals(flows.column("network.transport"), "tcp")
     if not service.any():
         return []
     rows = np.flatnonzero(service)
+    rows = rows[~in_networks(NOT_A_HOST, flows.column("destination.ip").take(pa.array(rows)))]
+    if len(rows) == 0:
+        return []
     sub = flows.take(pa.array(rows))
     attempt, session = _classify(sub, cfg)
 
@@ -80,8 +82,8 @@ def detect_bruteforce(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     peaks = window_peaks(
         group[att_rows], start[att_rows], float(cfg["window_seconds"]), keep=peaks.group[hit]
     )
-    infra = ctx.network.infrastructure.contains_column(sub.column("destination.ip"))
-    infra |= ctx.network.management.contains_column(sub.column("destination.ip"))
+    infra = in_networks(ctx.network.infrastructure, sub.column("destination.ip"))
+    infra |= in_networks(ctx.network.management, sub.column("destination.ip"))
     internal_src = internal_mask(sub.column("source.ip"), ctx.network)
     sessions = _Sessions(group, session, start)
 

@@ -44,6 +44,11 @@ BULK_TYPES = ("TXT", "NULL", "CNAME", "MX", "ANY", "PRIVATE", "SRV", "KEY", "DNS
 _TYPE_NUMBERS = {"16": "TXT", "10": "NULL", "5": "CNAME", "15": "MX", "255": "ANY"}
 
 
+_COMMON = ("event.start", "source.ip", "destination.ip", "dns.question.name", "input.file")
+_TX_COLUMNS = (*_COMMON, "dns.question.type", "dns.response.bytes")
+_FLOW_COLUMNS = (*_COMMON, "destination.bytes")
+
+
 @dataclass(slots=True)
 class _Queries:
     """One row per DNS query, from transactions or (fallback) flows."""
@@ -86,7 +91,7 @@ def _query_sources(tables: RecordTables) -> list[_Queries]:
         )
         rows = np.flatnonzero(np.asarray(wanted.to_numpy(zero_copy_only=False), dtype=bool))
         if len(rows):
-            sub = tx.take(pa.array(rows))
+            sub = tx.select(list(_TX_COLUMNS)).take(pa.array(rows))
             covered = {f for f in sub.column("input.file").unique().to_pylist() if f is not None}
             out.append(
                 _Queries(
@@ -110,7 +115,7 @@ def _query_sources(tables: RecordTables) -> list[_Queries]:
             np.asarray(pc.fill_null(wanted, False).to_numpy(zero_copy_only=False), dtype=bool)
         )
         if len(rows):
-            sub = flows.take(pa.array(rows))
+            sub = flows.select(list(_FLOW_COLUMNS)).take(pa.array(rows))
             out.append(
                 _Queries(
                     table=flows,
@@ -127,29 +132,37 @@ def _query_sources(tables: RecordTables) -> list[_Queries]:
 
 
 def _score(q: _Queries, cfg: dict[str, Any]) -> list[Alert]:
-    parts = NameParts(q.name)
+    # Names repeat a lot in real traffic: parse each distinct name once, then index by code.
+    names = encode(q.name)
+    if len(names.values) == 0:
+        return []
+    parts = NameParts(names.values)
+    row = np.maximum(names.codes, 0)
+    valid = names.codes >= 0
     ignore = pa.array([str(d).lower() for d in cfg["ignore_base_domains"]], type=pa.string())
     ignored = np.asarray(
         pc.fill_null(pc.is_in(parts.base, ignore), False).to_numpy(zero_copy_only=False),
         dtype=bool,
     )
-    use = (parts.domain | parts.direct) & ~ignored & ~np.isnan(q.t)
+    direct = parts.direct[row] & valid
+    use = (parts.domain[row] | direct) & valid & ~ignored[row] & ~np.isnan(q.t)
     if not use.any():
         return []
     # Group key: base domain, or the server for names with no real domain.
-    server_key = pc.binary_join_element_wise("direct:", pc.fill_null(q.server, "?"), "")
-    key = pc.if_else(pa.array(parts.direct), server_key, parts.base)
+    bases = encode(parts.base)
+    servers = encode(q.server)
+    key = np.where(direct, len(bases.values) + servers.codes, bases.codes[row])
     client = encode(q.client)
-    keys = encode(key)
-    group = combine(client.codes, keys.codes)
+    group = combine(client.codes, key)
     subs = encode(parts.sub)
-    has_sub = np.asarray(
-        pc.greater(pc.binary_length(parts.sub), 0).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    sub_code = subs.codes[row]
+    sub_len = np.asarray(pc.binary_length(subs.values).to_numpy(zero_copy_only=False))
+    has_sub = sub_len[np.maximum(sub_code, 0)] > 0
+    rows = _Rows(parts, row, sub_code, bases, servers, key)
 
     # Unique subdomains per group in the busiest window, as first contacts.
     idx = np.flatnonzero(use & has_sub)
-    first = idx[first_contacts(group[idx], subs.codes[idx], q.t[idx])]
+    first = idx[first_contacts(group[idx], sub_code[idx], q.t[idx])]
     window = float(cfg["window_seconds"])
     peaks = window_peaks(group[first], q.t[first], window)
     min_unique = int(cfg["min_unique_subdomains"])
@@ -183,36 +196,54 @@ def _score(q: _Queries, cfg: dict[str, Any]) -> list[Alert]:
             np.searchsorted(sorted_group, gid) : np.searchsorted(sorted_group, gid, "right")
         ]
         in_group = mine[(q.t[mine] >= t0) & (q.t[mine] <= t1)]
-        sub_codes = subs.codes[win_first]
+        sub_codes = sub_code[win_first]
         stats = {
             "unique_subdomains": int(peaks.count[k]),
             "queries": len(in_group),
             "mean_subdomain_entropy": float(entropy_by_sub[sub_codes].mean()),
             "mean_subdomain_length": float(length_by_sub[sub_codes].mean()),
             "mean_longest_label": float(label_by_sub[sub_codes].mean()),
-            "max_name_length": int(parts.length[in_group].max()),
-            "non_hostname_share": float(parts.non_hostname[in_group].mean()),
+            "max_name_length": int(parts.length[row[in_group]].max()),
+            "non_hostname_share": float(parts.non_hostname[row[in_group]].mean()),
             "bulk_type_share": float(bulk[in_group].mean()),
             "query_types": _type_counts(qtype, in_group),
-            "bytes_up_in_names": int(parts.length[in_group].sum()),
+            "bytes_up_in_names": int(parts.length[row[in_group]].sum()),
             "bytes_down_in_answers": int(q.down_bytes[in_group].sum()),
             "window_span_seconds": round(t1 - t0, 3),
         }
         span = max(t1 - t0, 1.0)
         stats["queries_per_minute"] = round(60.0 * len(in_group) / span, 2)
-        alert = _verdict(q, parts, in_group, stats, cfg, keys, (t0, t1))
+        alert = _verdict(q, rows, in_group, stats, cfg, (t0, t1))
         if alert is not None:
             alerts.append(alert)
     return alerts
 
 
+@dataclass(slots=True)
+class _Rows:
+    """Per-row views into the per-distinct-name features."""
+
+    parts: NameParts  # features of each distinct name
+    name: np.ndarray  # row -> distinct name index
+    sub: np.ndarray  # row -> distinct subdomain code
+    bases: Codes
+    servers: Codes
+    key: np.ndarray  # row -> group key: base code, or len(bases) + server code
+
+    def label(self, row: int) -> tuple[str, bool]:
+        """(base domain or server address, True when the names carry no real domain)."""
+        key = int(self.key[row])
+        if key >= len(self.bases.values):
+            return self.servers.value(key - len(self.bases.values)) or "?", True
+        return self.bases.value(key) or "", False
+
+
 def _verdict(
     q: _Queries,
-    parts: NameParts,
+    rows: _Rows,
     in_group: np.ndarray,
     stats: dict[str, Any],
     cfg: dict[str, Any],
-    keys: Codes,
     window: tuple[float, float],
 ) -> Alert | None:
     signals = {
@@ -233,11 +264,10 @@ def _verdict(
     level = min(level, 3)  # DNS shape alone never makes a critical alert
     head = int(in_group[0])
     src_ip = q.client[head].as_py()
-    key = keys.value(int(keys.codes[head])) or ""
-    direct = key.startswith("direct:")
+    key, direct = rows.label(head)
     dst_ips = pc.unique(q.server.take(pa.array(in_group))).to_pylist()
     domain = None if direct else key
-    where = f"server {key[len('direct:') :]} (names carry no real domain)" if direct else key
+    where = f"server {key} (names carry no real domain)" if direct else key
     seen = [name for name, on in signals.items() if on]
     explanation = (
         f"{src_ip} queried {unique} unique subdomains of {where} in "
@@ -257,7 +287,9 @@ def _verdict(
         "threshold_unique_subdomains": cfg["min_unique_subdomains"],
         "subdomain_tier": ["base", "low", "medium", "high"][tier],
         "servers": dst_ips[:10],
-        "sample_names": pc.unique(parts.text.take(pa.array(in_group[:200]))).to_pylist()[:5],
+        "sample_names": pc.unique(
+            rows.parts.text.take(pa.array(rows.name[in_group[:200]]))
+        ).to_pylist()[:5],
     }
     return Alert(
         detector=NAME,

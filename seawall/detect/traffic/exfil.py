@@ -27,11 +27,14 @@ import pyarrow.compute as pc
 
 from seawall.detect.base import DetectContext, RecordTables, register
 from seawall.detect.traffic.flowshape import (
+    by_code,
     combine,
     encode_pair,
     first_contacts,
+    in_networks,
     input_refs,
     internal_mask,
+    internal_nets,
     numbers,
     seconds,
     severity_at,
@@ -61,17 +64,19 @@ class _Oriented:
     """Flows turned around so that ``host`` is the internal side and ``out`` its sent bytes."""
 
     def __init__(self, flows: pa.Table, ctx: DetectContext) -> None:
-        src_int = internal_mask(flows.column("source.ip"), ctx.network)
-        dst_int = internal_mask(flows.column("destination.ip"), ctx.network)
+        src_codes, dst_codes, self.addresses = encode_pair(
+            flows.column("source.ip"), flows.column("destination.ip")
+        )
+        # Membership is decided once per distinct address, then looked up by code.
+        inside = in_networks(internal_nets(ctx.network), self.addresses.values)
+        src_int = by_code(inside, src_codes)
+        dst_int = by_code(inside, dst_codes)
         # Outside client, inside server: the server is the one whose data leaves.
         self.flip = dst_int & ~src_int
         sb = numbers(flows.column("source.bytes"))
         db = numbers(flows.column("destination.bytes"))
         self.out = np.where(self.flip, db, sb)
         self.inb = np.where(self.flip, sb, db)
-        src_codes, dst_codes, self.addresses = encode_pair(
-            flows.column("source.ip"), flows.column("destination.ip")
-        )
         self.host = np.where(self.flip, dst_codes, src_codes)
         self.peer = np.where(self.flip, src_codes, dst_codes)
         self.host_internal = np.where(self.flip, dst_int, src_int)

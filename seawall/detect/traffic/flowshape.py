@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -98,7 +99,7 @@ def encode_pair(
 
 
 def combine(*parts: np.ndarray) -> np.ndarray:
-    """One dense int64 group id per row from several integer code arrays."""
+    """One dense int64 group id per row from several integer code arrays (hash-based)."""
     if not parts:
         raise ValueError("combine() needs at least one code array")
     key = np.zeros(len(parts[0]), dtype=np.int64)
@@ -107,15 +108,70 @@ def combine(*parts: np.ndarray) -> np.ndarray:
         width = int(part64.max()) + 2 if len(part64) else 1
         key = key * width + (part64 + 1)
         # Keep ids dense so the next multiplication cannot overflow.
-        _, key = np.unique(key, return_inverse=True)
-        key = key.astype(np.int64)
+        key = pd.factorize(key)[0].astype(np.int64)
     return key
+
+
+def equals(column: pa.Array | pa.ChunkedArray, value: str) -> np.ndarray:
+    """Boolean mask of a string column equal to ``value`` (nulls: False), without
+    materialising Python strings."""
+    arr = as_array(column)
+    if len(arr) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(
+        pc.fill_null(pc.equal(arr, value), False).to_numpy(zero_copy_only=False), dtype=bool
+    )
+
+
+_DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+
+
+def in_networks(nets: NetworkSet, column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Membership of an address column in ``nets``. Distinct IPv4 strings are parsed with
+    Arrow string kernels (split, cast), not one ``ipaddress`` object each; only IPv6 text
+    goes through the generic parser."""
+    arr = as_array(column)
+    n = len(arr)
+    if n == 0 or not nets:
+        return np.zeros(n, dtype=bool)
+    encoded = pc.dictionary_encode(arr.cast(pa.string()))
+    values = encoded.dictionary
+    hit = np.zeros(len(values), dtype=bool)
+    v4 = np.asarray(
+        pc.fill_null(pc.match_substring_regex(values, _DOTTED_QUAD), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    if v4.any():
+        quads = pc.split_pattern(values.filter(pa.array(v4)), ".").flatten()
+        octets = np.asarray(pc.cast(quads, pa.int64()).to_numpy(), dtype=np.int64).reshape(-1, 4)
+        valid = (octets <= 255).all(axis=1)
+        ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+        hit[np.flatnonzero(v4)] = nets.contains_v4_ints(ints) & valid
+    if (~v4).any():
+        rest = np.flatnonzero(~v4)
+        hit[rest] = nets.contains_column(values.take(pa.array(rest)))
+    idx = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
+    return np.where(idx >= 0, hit[np.maximum(idx, 0)] if len(hit) else False, False)
+
+
+def by_code(per_value: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Spread a per-distinct-value boolean onto rows by their codes (-1, null: False)."""
+    if len(per_value) == 0:
+        return np.zeros(len(codes), dtype=bool)
+    return (codes >= 0) & per_value[np.maximum(codes, 0)]
+
+
+def internal_nets(network: NetworkContext) -> NetworkSet:
+    """The operator's internal networks, or private address space when none are set."""
+    return network.internal if network.internal else PRIVATE
 
 
 def internal_mask(column: pa.Array | pa.ChunkedArray, network: NetworkContext) -> np.ndarray:
     """Addresses inside the operator's networks; private space when none are configured."""
     nets = network.internal if network.internal else PRIVATE
-    return nets.contains_column(as_array(column))
+    return in_networks(nets, column)
 
 
 def first_contacts(group: np.ndarray, target: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -126,11 +182,10 @@ def first_contacts(group: np.ndarray, target: np.ndarray, t: np.ndarray) -> np.n
     touched once and a lower bound for a target touched again in a later sweep."""
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((t, target, group))
-    g, tg = group[order], target[order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = (g[1:] != g[:-1]) | (tg[1:] != tg[:-1])
-    return np.asarray(order[new], dtype=np.int64)
+    pair = combine(group, target)
+    by_time = np.argsort(t, kind="stable")  # captures are mostly in time order already
+    repeat = pd.Series(pair[by_time]).duplicated().to_numpy()
+    return np.asarray(np.sort(by_time[~repeat]), dtype=np.int64)
 
 
 @dataclass(slots=True)

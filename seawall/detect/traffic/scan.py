@@ -35,7 +35,9 @@ from seawall.detect.traffic.flowshape import (
     Codes,
     combine,
     encode,
+    equals,
     first_contacts,
+    in_networks,
     input_refs,
     internal_mask,
     is_null,
@@ -97,11 +99,9 @@ class _Probes:
 
     @classmethod
     def from_flows(cls, flows: pa.Table) -> _Probes:
-        transport = pc.fill_null(flows.column("network.transport"), "").to_numpy(
-            zero_copy_only=False
-        )
-        nettype = pc.fill_null(flows.column("network.type"), "ipv4").to_numpy(zero_copy_only=False)
-        budget = np.where(nettype == "ipv6", HEADER_BUDGET["ipv6"], HEADER_BUDGET["ipv4"])
+        transport = flows.column("network.transport")
+        ipv6 = equals(flows.column("network.type"), "ipv6")
+        budget = np.where(ipv6, HEADER_BUDGET["ipv6"], HEADER_BUDGET["ipv4"])
         sflags = numbers(flows.column("source.tcp_flags")).astype(np.int64)
         dflags = numbers(flows.column("destination.tcp_flags")).astype(np.int64)
         flags_known = ~is_null(flows.column("source.tcp_flags"))
@@ -111,9 +111,9 @@ class _Probes:
         dby = numbers(flows.column("destination.bytes"))
         dport = numbers(flows.column("destination.port")).astype(np.int64)
 
-        tcp = transport == "tcp"
-        udp = transport == "udp"
-        icmp = (transport == "icmp") | (transport == "ipv6-icmp")
+        tcp = equals(transport, "tcp")
+        udp = equals(transport, "udp")
+        icmp = equals(transport, "icmp") | equals(transport, "ipv6-icmp")
         unanswered = dpk == 0
         no_payload = (sby <= spk * budget) & (dby <= dpk * budget)
         stealth = tcp & flags_known & ((sflags & (SYN | ACK | RST)) == 0) & (spk > 0)
@@ -129,7 +129,7 @@ class _Probes:
         icmp_type = dport >> 8
         echo = np.where(dport > 0, np.isin(icmp_type, (8, 128)), spk <= 3)
         icmp_probe = icmp & echo
-        to_host = ~NOT_A_HOST.contains_column(flows.column("destination.ip"))
+        to_host = ~in_networks(NOT_A_HOST, flows.column("destination.ip"))
         probe = (tcp_probe | udp_probe | icmp_probe) & to_host
         return cls(probe, stealth & to_host, refused, unanswered, sflags, tcp | udp, to_host)
 
@@ -158,8 +158,8 @@ def _port_scans(
     )
     pair_flows = np.bincount(all_pair)
     pair_probes = np.bincount(all_pair, weights=probes.probe.astype(np.float64))
-    infra = ctx.network.infrastructure.contains_column(flows.column("destination.ip"))
-    infra |= ctx.network.management.contains_column(flows.column("destination.ip"))
+    infra = in_networks(ctx.network.infrastructure, flows.column("destination.ip"))
+    infra |= in_networks(ctx.network.management, flows.column("destination.ip"))
     internal_src = internal_mask(flows.column("source.ip"), ctx.network)
     alerts: list[Alert] = []
     for k in np.flatnonzero(hit):

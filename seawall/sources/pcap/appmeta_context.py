@@ -29,6 +29,7 @@ TRANSPORTS = {
     58: "ipv6-icmp",
     132: "sctp",
 }
+_TRANSPORT_NAMES = np.asarray([TRANSPORTS.get(k, str(k)) for k in range(256)], object)
 MAX_ISSUES = 100  # located samples; the stats count every malformed payload
 
 
@@ -245,15 +246,12 @@ class Context:
         cols["event.start"] = self._row_times(pkts)
         cols["input.file"] = [ix.path] * len(pkts)
         cols["input.frame"] = ix.frame[pkts].astype(np.int64)
-        if "tunnel.type" not in cols:
-            cols["tunnel.type"] = [TUNNEL_NAMES.get(int(t)) for t in ix.tunnel[pkts].tolist()]
-        else:
-            given = cols["tunnel.type"]
-            assert isinstance(given, list)
-            cols["tunnel.type"] = [
-                g if g is not None else TUNNEL_NAMES.get(int(t))
-                for g, t in zip(given, ix.tunnel[pkts].tolist(), strict=True)
-            ]
+        names = np.asarray([TUNNEL_NAMES.get(k) for k in range(256)], object)
+        by_packet = names[ix.tunnel[pkts].astype(np.int64) & 0xFF]
+        given = cols.get("tunnel.type")
+        if isinstance(given, list):  # rows that name their own encapsulation keep it
+            by_packet = np.where(np.asarray(given, object) != None, given, by_packet)  # noqa: E711
+        cols["tunnel.type"] = by_packet.tolist()
         table = from_columns("transaction", cols, len(pkts))
         return table.take(np.argsort(pkts, kind="stable"))  # capture order
 
@@ -294,6 +292,6 @@ class Context:
             "destination.ip": dst_arr.tolist(),
             "source.port": sport.astype(np.int32),
             "destination.port": dport.astype(np.int32),
-            "network.transport": [TRANSPORTS.get(int(v), str(int(v))) for v in proto_rows],
+            "network.transport": _TRANSPORT_NAMES[proto_rows & 0xFF].tolist(),
             "network.iana_number": proto_rows.astype(np.int16),
         }

@@ -92,7 +92,9 @@ def _server_handshakes(ctx: Context, flows: np.ndarray) -> dict[int, tuple[int |
     out: dict[int, tuple[int | None, str | None]] = {}
     if len(flows) == 0:
         return out
-    for (f, from_source), pkts in ctx.first_payload_packets(flows, TLS_SERVER_SEGMENTS).items():
+    server_side = np.flatnonzero(~ctx.fwd & (ctx.plen > 0))
+    groups = ctx.first_payload_packets(flows, TLS_SERVER_SEGMENTS, server_side)
+    for (f, from_source), pkts in groups.items():
         if from_source:
             continue
         data, _ = ctx.stream(pkts)

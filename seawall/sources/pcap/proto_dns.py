@@ -45,7 +45,7 @@ class DnsMessage:
 
 def read_name(msg: bytes, pos: int) -> tuple[str, int] | None:
     """(dotted name, position after it) with compression pointers followed safely."""
-    labels: list[str] = []
+    labels: list[bytes] = []
     end: int | None = None
     jumps = 0
     total = 0
@@ -72,9 +72,10 @@ def read_name(msg: bytes, pos: int) -> tuple[str, int] | None:
         total += length + 1
         if total > _MAX_NAME:
             return None
-        labels.append(label.decode("ascii", "backslashreplace"))
+        labels.append(label)
         pos += 1 + length
-    return ".".join(labels), (end if end is not None else pos)
+    name = b".".join(labels).decode("ascii", "backslashreplace")  # one decode per name
+    return name, (end if end is not None else pos)
 
 
 def parse_dns(msg: bytes) -> DnsMessage | None:

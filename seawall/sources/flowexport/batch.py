@@ -8,10 +8,11 @@ template does not carry are simply absent and become nulls in the table.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seawall.errors import Location
 from seawall.records.schemas import from_columns
@@ -63,13 +64,15 @@ class SamplingLookup:
 
 @dataclass(slots=True)
 class FlowBatch:
+    """Records of one exporter and format; ``segments`` gives, in row order, the datagram
+    each run of rows came from."""
+
     n: int
     columns: dict[str, np.ndarray]
     observer_type: str  # netflow | ipfix | sflow
     exporter: str
-    location: Location
+    segments: list[tuple[Location, int]]
     sampling_source: SamplingLookup | None = None
-    late: bool = field(default=False)  # decoded after waiting for its template
 
     def resolve_sampling(self) -> None:
         """Fill rates still unknown from the exporter's current sampler table."""
@@ -119,28 +122,53 @@ def _arrow(values: np.ndarray, mask: np.ndarray | None, type_: pa.DataType) -> p
 
 
 def render_addresses(hi: np.ndarray, lo: np.ndarray, version: np.ndarray) -> pa.Array:
-    """Text form of (hi, lo, version) addresses, each distinct address rendered once."""
+    """Text form of (hi, lo, version) addresses. IPv4 is formatted column-wise; each
+    distinct IPv6 address is formatted once."""
     n = len(lo)
     if n == 0:
         return pa.array([], type=pa.string())
-    keys = np.empty(n, dtype=[("v", "i1"), ("hi", "u8"), ("lo", "u8")])
-    keys["v"], keys["hi"], keys["lo"] = version, hi, lo
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    texts: list[str | None] = []
-    for v, h, low in uniq.tolist():
-        if v == 4:
-            texts.append(str(ipaddress.IPv4Address(low & 0xFFFFFFFF)))
-        elif v == 6:
-            texts.append(str(ipaddress.IPv6Address((h << 64) | low)))
-        else:
-            texts.append(None)
-    return pa.array(texts, type=pa.string()).take(pa.array(inverse.reshape(-1)))
+    v4 = lo.astype(np.uint32)
+    octets = [pc.cast(pa.array((v4 >> shift) & 0xFF), pa.string()) for shift in (24, 16, 8, 0)]
+    text = pc.binary_join_element_wise(*octets, ".")
+    is_v6 = version == 6
+    if is_v6.any():
+        rows = np.flatnonzero(is_v6)
+        order = np.lexsort((lo[rows], hi[rows]))
+        hi_sorted, lo_sorted = hi[rows][order], lo[rows][order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (hi_sorted[1:] != hi_sorted[:-1]) | (lo_sorted[1:] != lo_sorted[:-1])
+        group = np.cumsum(first) - 1
+        uniques = [
+            str(ipaddress.IPv6Address((int(h) << 64) | int(low)))
+            for h, low in zip(hi_sorted[first].tolist(), lo_sorted[first].tolist(), strict=True)
+        ]
+        slot = np.full(n, -1, dtype=np.int64)
+        slot[rows[order]] = group
+        v6_text = pa.array(uniques, type=pa.string()).take(pa.array(slot, mask=slot < 0))
+        text = pc.if_else(pa.array(is_v6), v6_text, text)
+    absent = ~((version == 4) | is_v6)
+    if absent.any():
+        text = pc.if_else(pa.array(absent), pa.scalar(None, pa.string()), text)
+    return text
 
 
-def _broadcast(batches: list[FlowBatch], values: list[object], type_: pa.DataType) -> pa.Array:
-    """One value per batch repeated over its rows, via dictionary take (no per-row objects)."""
-    sizes = np.array([b.n for b in batches], dtype=np.int64)
-    index = np.repeat(np.arange(len(batches)), sizes)
+def _broadcast(batches: list[FlowBatch], pick: str) -> pa.Array:
+    """A per-segment value repeated over its rows, via take (no per-row objects)."""
+    values: list[object] = []
+    sizes: list[int] = []
+    for batch in batches:
+        for location, count in batch.segments:
+            if pick == "file":
+                values.append(location.file)
+            elif pick == "frame":
+                values.append(location.frame)
+            elif pick == "exporter":
+                values.append(batch.exporter)
+            else:
+                values.append(batch.observer_type)
+            sizes.append(count)
+    index = np.repeat(np.arange(len(values)), np.asarray(sizes, dtype=np.int64))
+    type_ = pa.int64() if pick == "frame" else pa.string()
     return pa.array(values, type=type_).take(pa.array(index))
 
 
@@ -188,11 +216,11 @@ def build_table(batches: list[FlowBatch]) -> tuple[pa.Table, dict[str, pa.Array]
         "flow.sampling_rate": _arrow(
             np.clip(sampling, 0, np.iinfo(np.int32).max), sampling_mask, pa.int32()
         ),
-        "flow.end_reason": _broadcast(batches, ["exporter"] * len(batches), pa.string()),
-        "observer.type": _broadcast(batches, [b.observer_type for b in batches], pa.string()),
-        "observer.ip": _broadcast(batches, [b.exporter for b in batches], pa.string()),
-        "input.file": _broadcast(batches, [b.location.file for b in batches], pa.string()),
-        "input.frame": _broadcast(batches, [b.location.frame for b in batches], pa.int64()),
+        "flow.end_reason": pa.repeat(pa.scalar("exporter", pa.string()), total),
+        "observer.type": _broadcast(batches, "type"),
+        "observer.ip": _broadcast(batches, "exporter"),
+        "input.file": _broadcast(batches, "file"),
+        "input.frame": _broadcast(batches, "frame"),
     }
     simple = {
         "source.port": ("sport", np.int32, pa.int32()),

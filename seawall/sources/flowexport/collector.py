@@ -18,18 +18,26 @@ import pyarrow as pa
 from seawall.errors import Location, ParseIssue
 from seawall.sources.base import SourceOptions
 from seawall.sources.flowexport.batch import FlowBatch, build_table
-from seawall.sources.flowexport.netflow_v5 import decode_v5
-from seawall.sources.flowexport.sflow import SflowStats, decode_sflow
+from seawall.sources.flowexport.netflow_v5 import V5Chunk, decode_v5_chunks, split_v5
+from seawall.sources.flowexport.sflow import SflowRows, SflowStats, decode_sflow, sflow_batch
 from seawall.sources.flowexport.templates import (
     IPFIX_OPTIONS_SET,
     IPFIX_TEMPLATE_SET,
     DomainState,
     Template,
+    split_records,
 )
-from seawall.sources.flowexport.v9_ipfix import MessageContext, decode_data_set, walk_message
+from seawall.sources.flowexport.v9_ipfix import (
+    MessageContext,
+    apply_options_set,
+    decode_queued,
+    walk_message,
+)
 
 SHARED_KEY = "flowexport"
 MAX_PENDING_PER_EXPORTER = 10_000  # data sets waiting for templates, per exporter address
+# Decoded-but-unread record bytes held before they are turned into columns in one pass.
+MAX_QUEUED_BYTES = 32 * 1024 * 1024
 
 DomainKey = tuple[str, int, int]  # exporter, version (9 | 10), domain / source id
 
@@ -42,6 +50,17 @@ class _Pending:
     where: int
     ctx: MessageContext
     done: bool = False
+
+
+@dataclass(slots=True)
+class _Queue:
+    """Packed records of one template, read through its dtype in one pass when flushed."""
+
+    domain: DomainState
+    template: Template
+    bodies: list[bytes] = field(default_factory=list)
+    contexts: list[MessageContext] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -70,6 +89,10 @@ class ExportCollector:
     _order: dict[str, deque[_Pending]] = field(default_factory=dict)  # eviction order
     _pending_count: dict[str, int] = field(default_factory=dict)
     _batches: list[FlowBatch] = field(default_factory=list)
+    _queues: dict[tuple[DomainKey, int], _Queue] = field(default_factory=dict)
+    _v5: dict[str, list[V5Chunk]] = field(default_factory=dict)
+    _sflow_rows: dict[str, SflowRows] = field(default_factory=dict)
+    _queued_bytes: int = 0
     _issues: list[ParseIssue] = field(default_factory=list)
     _counters: _Counters = field(default_factory=_Counters)
     _drained: dict[str, int] = field(default_factory=dict)
@@ -100,13 +123,18 @@ class ExportCollector:
     ) -> None:
         version = struct.unpack_from(">H", datagram, 0)[0] if len(datagram) >= 4 else -1
         if version == 5:
-            self._add(decode_v5(datagram, exporter, location, self._issues))
+            chunk = split_v5(datagram, location, self._issues)
+            if chunk is not None and chunk.count:
+                self._v5.setdefault(exporter, []).append(chunk)
+                self._queued(chunk.count, len(chunk.records))
         elif version in (9, 10):
             walk_message(datagram, exporter, location, self)
         elif version == 0 and struct.unpack_from(">H", datagram, 2)[0] == 5:
-            self._add(
-                decode_sflow(datagram, exporter, received_us, location, self._issues, self._sflow)
-            )
+            added = decode_sflow(
+                datagram, exporter, received_us, location, self._issues, self._sflow,
+                self._sflow_rows,
+            )  # fmt: skip
+            self._queued(added, 64 * added)
         else:
             self._counters.dropped += 1
             self._issues.append(
@@ -118,10 +146,35 @@ class ExportCollector:
                 )
             )
 
-    def _add(self, batch: FlowBatch | None) -> None:
-        if batch is not None and batch.n:
-            self._batches.append(batch)
-            self._counters.records_decoded += batch.n
+    def _queued(self, records: int, size: int) -> None:
+        self._counters.records_decoded += records
+        self._queued_bytes += size
+        if self._queued_bytes > MAX_QUEUED_BYTES:
+            self._flush_all()
+
+    def _flush(self, key: tuple[DomainKey, int]) -> None:
+        queue = self._queues.pop(key, None)
+        if queue is not None:
+            batch = decode_queued(
+                queue.template, queue.domain, queue.bodies, queue.contexts, queue.counts
+            )
+            if batch is not None:
+                self._batches.append(batch)
+
+    def _flush_all(self) -> None:
+        for key in list(self._queues):
+            self._flush(key)
+        for exporter, chunks in self._v5.items():
+            batch = decode_v5_chunks(chunks, exporter)
+            if batch is not None:
+                self._batches.append(batch)
+        for agent, rows in self._sflow_rows.items():
+            batch = sflow_batch(agent, rows)
+            if batch is not None:
+                self._batches.append(batch)
+        self._v5 = {}
+        self._sflow_rows = {}
+        self._queued_bytes = 0
 
     # -- MessageSink (called by the v9/IPFIX walk) ----------------------------------------
 
@@ -136,6 +189,7 @@ class ExportCollector:
         known = domain.templates.get(template.template_id)
         if known is not None and known.same_layout(template):
             return  # periodic refresh
+        self._flush((_key(domain), template.template_id))  # records of the old layout
         domain.templates[template.template_id] = template
         self._counters.templates_learnt += 1
         waiting = self._pending.pop((_key(domain), template.template_id), [])
@@ -143,22 +197,24 @@ class ExportCollector:
             item.done = True
             self._pending_count[domain.exporter] -= 1
             self._counters.sets_decoded_late += 1
-            self._decode(domain, template, item.body, item.where, item.ctx, late=True)
+            self._decode(domain, template, item.body, item.where, item.ctx)
 
     def withdraw(self, domain: DomainState, template_id: int, set_id: int) -> None:
         if template_id == set_id and set_id in (IPFIX_TEMPLATE_SET, IPFIX_OPTIONS_SET):
             options = set_id == IPFIX_OPTIONS_SET
-            for tid in [t for t, tpl in domain.templates.items() if tpl.options == options]:
-                del domain.templates[tid]
+            ids = [t for t, tpl in domain.templates.items() if tpl.options == options]
         else:
-            domain.templates.pop(template_id, None)
+            ids = [template_id]
+        for tid in ids:
+            self._flush((_key(domain), tid))
+            domain.templates.pop(tid, None)
 
     def data_set(
         self, domain: DomainState, set_id: int, body: bytes, where: int, ctx: MessageContext
     ) -> int | None:
         template = domain.templates.get(set_id)
         if template is not None:
-            return self._decode(domain, template, body, where, ctx, late=False)
+            return self._decode(domain, template, body, where, ctx)
         item = _Pending(domain, set_id, body, where, ctx)
         self._pending.setdefault((_key(domain), set_id), []).append(item)
         order = self._order.setdefault(domain.exporter, deque())
@@ -191,20 +247,23 @@ class ExportCollector:
         )
 
     def _decode(
-        self,
-        domain: DomainState,
-        template: Template,
-        body: bytes,
-        where: int,
-        ctx: MessageContext,
-        late: bool,
+        self, domain: DomainState, template: Template, body: bytes, where: int, ctx: MessageContext
     ) -> int:
-        batch, n = decode_data_set(template, body, where, ctx, domain, self._issues)
+        """Options data updates the domain at once; flow records are queued per template."""
         if template.options:
+            n = apply_options_set(template, body, where, ctx, domain, self._issues)
             self._counters.options_records += n
-        if batch is not None:
-            batch.late = late
-            self._add(batch)
+            return n
+        packed, n = split_records(template, body, ctx.location, where, self._issues)
+        if n:
+            key = (_key(domain), template.template_id)
+            queue = self._queues.get(key)
+            if queue is None:
+                queue = self._queues[key] = _Queue(domain, template)
+            queue.bodies.append(packed)
+            queue.contexts.append(ctx)
+            queue.counts.append(n)
+            self._queued(n, len(packed))
         return n
 
     # -- output --------------------------------------------------------------------------
@@ -228,6 +287,7 @@ class ExportCollector:
     def drain(self) -> tuple[pa.Table, list[ParseIssue], dict[str, int]]:
         """Records decoded and issues raised since the last drain, and the counters' growth
         over the same span (``sets_pending`` is the current number waiting)."""
+        self._flush_all()
         table, self.extra = build_table(self._batches)
         self._batches = []
         issues, self._issues = self._issues, []

@@ -3,6 +3,9 @@ numpy structured dtype (no per-record Python)."""
 
 from __future__ import annotations
 
+import struct
+from dataclasses import dataclass
+
 import numpy as np
 
 from seawall.errors import Location, ParseIssue
@@ -56,23 +59,37 @@ RECORD = np.dtype(
         ("pad2", ">u2"),
     ]
 )
-assert HEADER.itemsize == 24 and RECORD.itemsize == 48
+_HEADER = struct.Struct(">HHIIIIBBH")
+assert HEADER.itemsize == _HEADER.size == 24 and RECORD.itemsize == 48
 MAX_RECORDS = 30  # the v5 format's own limit
 
 
-def uptime_to_us(export_us: int, sys_uptime_ms: int, switched_ms: np.ndarray) -> np.ndarray:
+def uptime_to_us(
+    export_us: int | np.ndarray, sys_uptime_ms: int | np.ndarray, switched_ms: np.ndarray
+) -> np.ndarray:
     """Absolute time of sysUpTime stamps: the export time minus how long before export
     they were taken. The difference is taken modulo 2**32 as a signed value, so a
     sysUpTime that wrapped (every 49.7 days) still lands next to the export time."""
-    delta = (np.int64(sys_uptime_ms) - switched_ms.astype(np.int64)) & 0xFFFFFFFF
+    uptime = np.asarray(sys_uptime_ms, dtype=np.int64)
+    delta = (uptime - switched_ms.astype(np.int64)) & 0xFFFFFFFF
     delta = np.where(delta >= 2**31, delta - 2**32, delta)
-    return np.int64(export_us) - delta * 1000
+    return np.asarray(export_us, dtype=np.int64) - delta * 1000
 
 
-def decode_v5(
-    datagram: bytes, exporter: str, location: Location, issues: list[ParseIssue]
-) -> FlowBatch | None:
-    """The records of one v5 datagram; problems become located issues, never exceptions."""
+@dataclass(frozen=True, slots=True)
+class V5Chunk:
+    """The records of one v5 datagram with the header values they need."""
+
+    records: bytes
+    count: int
+    export_us: int
+    sys_uptime_ms: int
+    sampling_interval: int
+    location: Location
+
+
+def split_v5(datagram: bytes, location: Location, issues: list[ParseIssue]) -> V5Chunk | None:
+    """Check one v5 datagram's header; problems become located issues, never exceptions."""
     if len(datagram) < HEADER.itemsize:
         issues.append(
             ParseIssue(
@@ -80,8 +97,7 @@ def decode_v5(
             )
         )
         return None
-    header = np.frombuffer(datagram, dtype=HEADER, count=1)[0]
-    count = int(header["count"])
+    _, count, uptime, unix_s, unix_ns, _, _, _, sampling = _HEADER.unpack_from(datagram, 0)
     available = (len(datagram) - HEADER.itemsize) // RECORD.itemsize
     if count > MAX_RECORDS:
         issues.append(
@@ -102,10 +118,32 @@ def decode_v5(
             )
         )
         count = available
-    records = np.frombuffer(datagram, dtype=RECORD, count=count, offset=HEADER.itemsize)
-    export_us = int(header["unix_secs"]) * 1_000_000 + int(header["unix_nsecs"]) // 1000
-    uptime = int(header["sys_uptime"])
-    interval = int(header["sampling"]) & 0x3FFF
+    end = HEADER.itemsize + count * RECORD.itemsize
+    return V5Chunk(
+        datagram[HEADER.itemsize : end],
+        count,
+        unix_s * 1_000_000 + unix_ns // 1000,
+        uptime,
+        sampling & 0x3FFF,
+        location,
+    )
+
+
+def decode_v5_chunks(chunks: list[V5Chunk], exporter: str) -> FlowBatch | None:
+    """All records of many v5 datagrams of one exporter, read through one dtype view."""
+    count = sum(c.count for c in chunks)
+    if count == 0:
+        return None
+    records = np.frombuffer(b"".join(c.records for c in chunks), dtype=RECORD, count=count)
+    repeat = np.array([c.count for c in chunks], dtype=np.int64)
+
+    def per_record(values: list[int]) -> np.ndarray:
+        return np.repeat(np.array(values, dtype=np.int64), repeat)
+
+    export_us = per_record([c.export_us for c in chunks])
+    uptime = per_record([c.sys_uptime_ms for c in chunks])
+    # Interval 0 means the exporter did not sample.
+    sampling = per_record([max(c.sampling_interval, 1) for c in chunks])
     zeros = np.zeros(count, dtype=np.uint64)
     columns = {
         START_US: uptime_to_us(export_us, uptime, records["first"]),
@@ -125,7 +163,7 @@ def decode_v5(
         ie.OUT_IF: records["output"].astype(np.int64),
         ie.SRC_AS: records["src_as"].astype(np.int64),
         ie.DST_AS: records["dst_as"].astype(np.int64),
-        # Interval 0 means the exporter did not sample.
-        SAMPLING: np.full(count, max(interval, 1), dtype=np.int64),
+        SAMPLING: sampling,
     }
-    return FlowBatch(count, columns, "netflow", exporter, location)
+    segments = [(c.location, c.count) for c in chunks if c.count]
+    return FlowBatch(count, columns, "netflow", exporter, segments)

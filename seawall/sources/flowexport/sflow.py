@@ -101,7 +101,9 @@ class _Packet:
 
 
 @dataclass(slots=True)
-class _Rows:
+class SflowRows:
+    """Flow-sample rows of one agent, accumulated over datagrams."""
+
     values: dict[str, list[int]] = field(
         default_factory=lambda: {
             k: []
@@ -111,6 +113,8 @@ class _Rows:
             )
         }
     )  # fmt: skip
+    times: list[int] = field(default_factory=list)
+    segments: list[tuple[Location, int]] = field(default_factory=list)
 
     def add(
         self, pkt: _Packet, rate: int, in_if: int, out_if: int, src_as: int, dst_as: int
@@ -132,8 +136,10 @@ def decode_sflow(
     location: Location,
     issues: list[ParseIssue],
     stats: SflowStats,
-) -> FlowBatch | None:
-    """Flow samples of one datagram as one-packet flow records."""
+    rows_by_agent: dict[str, SflowRows],
+) -> int:
+    """Add the flow samples of one datagram, as one-packet flow records, to the rows of
+    its agent; returns how many were added."""
     reader = _Reader(datagram)
     try:
         reader.u32()  # version, checked by the caller
@@ -144,13 +150,16 @@ def decode_sflow(
         issues.append(
             ParseIssue(location, "sFlow header cut or bad agent address type", "truncated")
         )
-        return None
+        return 0
     agent = (
         str(ipaddress.IPv4Address(agent_lo))
         if agent_version == 4
         else str(ipaddress.IPv6Address((agent_hi << 64) | agent_lo))
     )
-    rows = _Rows()
+    rows = rows_by_agent.get(agent or exporter)
+    if rows is None:
+        rows = rows_by_agent[agent or exporter] = SflowRows()
+    before = len(rows.values[SAMPLING])
     for index in range(n_samples):
         start = reader.pos
         try:
@@ -185,19 +194,32 @@ def decode_sflow(
             stats.counter_samples += 1
         else:
             stats.other_samples += 1
+    added = len(rows.values[SAMPLING]) - before
+    if added:
+        rows.segments.append((location, added))
+        rows.times.extend([received_us] * added)
+    return added
+
+
+def sflow_batch(agent: str, rows: SflowRows) -> FlowBatch | None:
+    """The accumulated rows of one agent as a batch (the capture time is the only time
+    an sFlow sample has)."""
     n = len(rows.values[SAMPLING])
     if n == 0:
         return None
-    cols = {key: np.array(values, dtype=np.uint64 if key in (SRC_HI, SRC_LO, DST_HI, DST_LO)
-                          else np.int64) for key, values in rows.values.items()}  # fmt: skip
+    addresses = (SRC_HI, SRC_LO, DST_HI, DST_LO)
+    cols = {
+        key: np.array(values, dtype=np.uint64 if key in addresses else np.int64)
+        for key, values in rows.values.items()
+    }
     cols[ADDR_VERSION] = cols[ADDR_VERSION].astype(np.int8)
     cols[ie.PACKETS] = np.ones(n, dtype=np.int64)
-    cols[START_US] = np.full(n, received_us, dtype=np.int64)
+    cols[START_US] = np.array(rows.times, dtype=np.int64)
     cols[END_US] = cols[START_US]
-    return FlowBatch(n, cols, "sflow", agent or exporter, location)
+    return FlowBatch(n, cols, "sflow", agent, list(rows.segments))
 
 
-def _flow_sample(body: _Reader, expanded: bool, rows: _Rows, stats: SflowStats) -> None:
+def _flow_sample(body: _Reader, expanded: bool, rows: SflowRows, stats: SflowStats) -> None:
     if expanded:
         body.take(12)  # sequence, source id type, source id index
         rate = body.u32()

@@ -225,25 +225,36 @@ class RawRecords:
 def read_records(
     template: Template, body: bytes, location: Location, where: int, issues: list[ParseIssue]
 ) -> RawRecords:
-    """Records of one data set. Fixed-length templates are viewed in place; variable-length
-    ones are first packed into fixed rows (their variable fields are not mapped)."""
+    """Records of one data set (see ``split_records`` and ``view_records``)."""
+    packed, n = split_records(template, body, location, where, issues)
+    return view_records(template, packed, n)
+
+
+def split_records(
+    template: Template, body: bytes, location: Location, where: int, issues: list[ParseIssue]
+) -> tuple[bytes, int]:
+    """The whole records of a data set as consecutive fixed rows of ``template.dtype``.
+    Variable-length templates are packed first (their variable fields are not mapped)."""
     if template.variable:
-        packed, n = _pack_variable(template, body, location, where, issues)
-    else:
-        size = template.dtype.itemsize
-        n = len(body) // size
-        leftover = len(body) - n * size
-        # Padding is shorter than a record and normally under 4 bytes (32-bit alignment).
-        if leftover >= 4:
-            issues.append(
-                ParseIssue(
-                    location,
-                    f"data set for template {template.template_id} at datagram byte {where} "
-                    f"ends with {leftover} bytes that are not a whole {size}-byte record",
-                    "truncated",
-                )
+        return _pack_variable(template, body, location, where, issues)
+    size = template.dtype.itemsize
+    n = len(body) // size
+    leftover = len(body) - n * size
+    # Padding is shorter than a record and normally under 4 bytes (32-bit alignment).
+    if leftover >= 4:
+        issues.append(
+            ParseIssue(
+                location,
+                f"data set for template {template.template_id} at datagram byte {where} "
+                f"ends with {leftover} bytes that are not a whole {size}-byte record",
+                "truncated",
             )
-        packed = body[: n * size]
+        )
+    return body[: n * size], n
+
+
+def view_records(template: Template, packed: bytes, n: int) -> RawRecords:
+    """Mapped fields of ``n`` packed rows, read through the template's dtype in place."""
     records = np.frombuffer(packed, dtype=template.dtype, count=n)
     out = RawRecords(n)
     for name, key, length in template.mapped:

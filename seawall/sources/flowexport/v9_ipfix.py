@@ -36,6 +36,7 @@ from seawall.sources.flowexport.templates import (
     parse_template_set,
     read_records,
     unusable_fields,
+    view_records,
 )
 
 V9_HEADER = struct.Struct(">HHIIII")  # version, count, sysUptime, unix secs, sequence, source id
@@ -175,25 +176,45 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
         )
 
 
-def decode_data_set(
+def apply_options_set(
     template: Template,
     body: bytes,
     where: int,
     ctx: MessageContext,
     domain: DomainState,
     issues: list[ParseIssue],
-) -> tuple[FlowBatch | None, int]:
-    """Flow records of a data set (None for options data, which updates ``domain``) and
-    how many records the set held."""
+) -> int:
+    """Read an options data set into ``domain`` (sampling, init time); returns its records."""
     raw = read_records(template, body, ctx.location, where, issues)
-    if template.options:
-        apply_options(raw, domain)
-        return None, raw.n
-    if raw.n == 0:
-        return None, 0
-    columns = flow_columns(raw, ctx, domain)
-    batch = FlowBatch(raw.n, columns, ctx.observer_type, ctx.exporter, ctx.location, domain)
-    return batch, raw.n
+    apply_options(raw, domain)
+    return raw.n
+
+
+def decode_queued(
+    template: Template,
+    domain: DomainState,
+    bodies: list[bytes],
+    contexts: list[MessageContext],
+    counts: list[int],
+) -> FlowBatch | None:
+    """Flow records of many data sets of one template at once: their packed rows are
+    joined and read through the template's dtype in one pass; header values (export
+    time, sysUptime) become per-record columns."""
+    n = sum(counts)
+    if n == 0:
+        return None
+    raw = view_records(template, b"".join(bodies), n)
+    repeat = np.asarray(counts, dtype=np.int64)
+    export_s = np.repeat(np.array([c.export_s for c in contexts], dtype=np.int64), repeat)
+    uptime = None
+    if contexts[0].sys_uptime_ms is not None:
+        uptime = np.repeat(
+            np.array([c.sys_uptime_ms or 0 for c in contexts], dtype=np.int64), repeat
+        )
+    columns = flow_columns(raw, export_s, uptime, domain)
+    segments = [(c.location, k) for c, k in zip(contexts, counts, strict=True) if k]
+    first = contexts[0]
+    return FlowBatch(n, columns, first.observer_type, first.exporter, segments, domain)
 
 
 def _rates(raw: RawRecords) -> np.ndarray | None:
@@ -231,7 +252,11 @@ def _signed(values: np.ndarray) -> np.ndarray:
 
 
 def _times(
-    raw: RawRecords, ctx: MessageContext, domain: DomainState, start: bool
+    raw: RawRecords,
+    export_s: np.ndarray,
+    uptime: np.ndarray | None,
+    domain: DomainState,
+    start: bool,
 ) -> np.ndarray | None:
     v = raw.values
     ms_key, s_key, ntp_key, delta_key, up_key = (
@@ -249,10 +274,10 @@ def _times(
         fraction = ((ntp & np.uint64(0xFFFFFFFF)) * np.uint64(1_000_000)) >> np.uint64(32)
         return seconds * 1_000_000 + fraction.astype(np.int64)
     if delta_key in v:
-        return ctx.export_s * 1_000_000 - _signed(v[delta_key])
+        return export_s * 1_000_000 - _signed(v[delta_key])
     if up_key in v:
-        if ctx.sys_uptime_ms is not None:
-            return uptime_to_us(ctx.export_s * 1_000_000, ctx.sys_uptime_ms, v[up_key])
+        if uptime is not None:
+            return uptime_to_us(export_s * 1_000_000, uptime, v[up_key])
         init = v.get(ie.SYSTEM_INIT_MS)
         if init is not None:
             return (_signed(init) + _signed(v[up_key])) * 1000
@@ -262,16 +287,17 @@ def _times(
 
 
 def flow_columns(
-    raw: RawRecords, ctx: MessageContext, domain: DomainState
+    raw: RawRecords, export_s: np.ndarray, uptime: np.ndarray | None, domain: DomainState
 ) -> dict[str, np.ndarray]:
-    """Batch columns of flow records; times without a usable element fall back to the
-    message's export time."""
+    """Batch columns of flow records. ``export_s`` (and for v9 ``uptime``, the header's
+    sysUptime in ms) hold each record's message header value; records without a usable
+    time element take the export time."""
     n = raw.n
     v = raw.values
     cols: dict[str, np.ndarray] = {}
-    start = _times(raw, ctx, domain, start=True)
-    end = _times(raw, ctx, domain, start=False)
-    export_us = np.full(n, ctx.export_s * 1_000_000, dtype=np.int64)
+    start = _times(raw, export_s, uptime, domain, start=True)
+    end = _times(raw, export_s, uptime, domain, start=False)
+    export_us = export_s * 1_000_000
     cols[START_US] = start if start is not None else (end if end is not None else export_us)
     cols[END_US] = end if end is not None else cols[START_US]
 

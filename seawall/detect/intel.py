@@ -216,13 +216,13 @@ def _alert(
             continue
         frame = rec.get("input.frame")
         line = rec.get("input.line")
-        inputs.append(
-            InputRef(
-                file=rec["input.file"],
-                frame=None if frame is None or pd.isna(frame) else int(frame),
-                line=None if line is None or pd.isna(line) else int(line),
-            )
+        ref = InputRef(
+            file=rec["input.file"],
+            frame=None if frame is None or pd.isna(frame) else int(frame),
+            line=None if line is None or pd.isna(line) else int(line),
         )
+        if ref not in inputs:  # a flow and its transaction often start on the same frame
+            inputs.append(ref)
     attack = list(ATTACK_BY_KIND.get(ind.kind, ["T1071"]))
     if set(fields) & _DNS_FIELDS and "T1071.004" not in attack:
         attack.append("T1071.004")

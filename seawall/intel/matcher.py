@@ -33,6 +33,7 @@ _IPV4_GROUPS = (
     r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})(?:/(?P<p>\d{1,2}))?$"
 )
 _NO_MATCH = np.int64(-1)
+_DOMAIN_CACHE_SIZE = 2_000_000  # distinct observed names remembered between batches
 
 
 @dataclass(slots=True)
@@ -124,6 +125,10 @@ class IndicatorSet:
         self._v4_parent = np.full(n, -1, dtype=np.int64)
         self._build_strings()
         self._build_addresses()
+        labels = [d.count(".") + 1 for d in self._domains]
+        self._max_domain_labels = max(labels, default=0)
+        self._min_domain_labels = min(labels, default=0)
+        self._domain_cache: dict[str, int] = {}
 
     # ----------------------------------------------------------------- construction
 
@@ -301,26 +306,43 @@ class IndicatorSet:
         if dictionary is None or len(dictionary) == 0:
             return _EMPTY_HITS
         names = pc.utf8_rtrim(pc.utf8_lower(dictionary), characters=".").to_pylist()
-        domains = self._domains
-        found = np.full(len(names), -1, dtype=np.int64)
-        for slot, name in enumerate(names):
-            if not name:
-                continue
-            if not name.isascii():
-                try:
-                    name = nz.normalize_domain(name)
-                except ValueError:
-                    continue
-            while True:  # longest suffix first: the most specific indicator wins
-                hit = domains.get(name)
-                if hit is not None:
-                    found[slot] = hit
-                    break
-                dot = name.find(".")
-                if dot < 0:
-                    break
-                name = name[dot + 1 :]
+        found = np.fromiter(map(self._lookup_domain, names), dtype=np.int64, count=len(names))
         return _gather(found, indices)
+
+    def _lookup_domain(self, name: str | None) -> int:
+        """Indicator id for a lower-cased name or its nearest listed parent, else -1.
+        Answers are cached across batches: traffic repeats the same names."""
+        if not name:
+            return -1
+        cached = self._domain_cache.get(name)
+        if cached is not None:
+            return cached
+        key = name
+        if not key.isascii():
+            try:
+                key = nz.normalize_domain(key)
+            except ValueError:
+                return -1
+        hit = -1
+        domains, max_labels = self._domains, self._max_domain_labels
+        dots = key.count(".")
+        while dots >= max_labels:  # parents with more labels than any indicator: skip
+            key = key[key.find(".") + 1 :]
+            dots -= 1
+        while True:  # longest suffix first: the most specific indicator wins
+            ident = domains.get(key)
+            if ident is not None:
+                hit = ident
+                break
+            dot = key.find(".")
+            if dot < 0 or dots < self._min_domain_labels:
+                break
+            key = key[dot + 1 :]
+            dots -= 1
+        if len(self._domain_cache) >= _DOMAIN_CACHE_SIZE:
+            self._domain_cache.clear()
+        self._domain_cache[name] = hit
+        return hit
 
     def match_hashes(self, column: pa.Array | pa.ChunkedArray, kind: str) -> Hits:
         """Rows whose fingerprint equals an indicator of ``kind`` (case and colons ignored)."""

@@ -12,6 +12,8 @@ from seawall.detect.intel import detect_intel
 from seawall.intel.files import load_indicator_set
 from seawall.intel.matcher import IndicatorColumns, IndicatorSet
 from seawall.records import from_columns
+from seawall.sources import read_file
+from seawall.sources.base import SourceOptions
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TRAFFIC = DATA / "traffic"
@@ -177,17 +179,8 @@ def test_dns_url_ua_and_fingerprints():
 # ----------------------------------------------------------------- real captures
 
 
-def _read(path: Path):
-    try:
-        from seawall.sources import read_file
-        from seawall.sources.base import SourceOptions
-
-        result = read_file(str(path), SourceOptions())
-    except ImportError:  # source registry incomplete: read captures with the pcap source
-        from seawall.sources.base import SourceOptions
-        from seawall.sources.pcap import SOURCES
-
-        result = SOURCES[0].read(str(path), SourceOptions())
+def _read(path: Path) -> RecordTables:
+    result = read_file(str(path), SourceOptions())
     return RecordTables(flows=result.table("flow"), transactions=result.table("transaction"))
 
 
@@ -223,21 +216,22 @@ def test_malware_pcap_icmp_host(ground_truth):
     assert icmp.entities["source.ip"] == "192.168.7.7"
 
 
-@pytest.mark.xfail(strict=False, reason="needs TLS SNI / DNS / HTTP Host in the pcap flow tables")
 def test_malware_pcap_domains(ground_truth):
     alerts = _alerts("ioc/ndpi_malware.pcap", ground_truth)
     hits = {a.evidence["indicator"] for a in alerts}
     assert {"hobbeach.com", "internetbadguys.com"} <= hits
+    bad = [a for a in alerts if a.evidence["indicator"] == "internetbadguys.com"]
+    fields = set().union(*(a.evidence["matched_fields"] for a in bad))
+    assert "dns.question.name" in fields and "tls.client.server_name" in fields
+    assert all(len(set(a.inputs)) == len(a.inputs) for a in alerts)
 
 
-@pytest.mark.xfail(strict=False, reason="needs the server certificate SHA-1 in the pcap tables")
 def test_malicious_certificate_sha1(ground_truth):
     alerts = _alerts("ioc/ndpi_tls_malicious_sha1.pcapng", ground_truth)
     assert [a.rule_id for a in alerts] == ["intel.sha1"]
     assert alerts[0].evidence["matched_fields"] == ["tls.server.hash.sha1"]
 
 
-@pytest.mark.xfail(strict=False, reason="needs JA3 of the ClientHello in the pcap tables")
 def test_malicious_c2_ja3(ground_truth):
     alerts = _alerts("c2/sv_TLSv1-Extracted-MaliciousC2.pcap", ground_truth)
     assert [a.rule_id for a in alerts] == ["intel.ja3"]

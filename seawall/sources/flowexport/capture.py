@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from seawall.errors import Location, ParseIssue
 from seawall.sources.base import SourceOptions
-from seawall.sources.flowexport.collector import ExportCollector, collector_for
+from seawall.sources.flowexport.collector import SHARED_KEY, ExportCollector, collector_for
 from seawall.sources.flowexport.sniff import looks_like_export
 from seawall.sources.pcap.index import PacketIndex, ips_to_strings
 
@@ -71,3 +71,14 @@ def export_flows(
     table, issues, stats = collector.drain()
     stats["export_datagrams_in_file"] = fed
     return table, issues, stats
+
+
+def finish_run(
+    options: SourceOptions,
+) -> tuple[pa.Table, list[ParseIssue], dict[str, int]] | None:
+    """End-of-run call: the last records and one "missing-template" issue per datagram
+    whose data never got its template. None when the run saw no export datagram."""
+    collector = options.shared.get(SHARED_KEY)
+    if not isinstance(collector, ExportCollector):
+        return None
+    return collector.finish()

@@ -9,7 +9,13 @@ import pytest
 from flowexport_craft import FLOW_EXPORT, CorpusRun, run_corpus
 
 from seawall.sources.base import SourceOptions
-from seawall.sources.flowexport import SHARED_KEY, ExportCollector, collector_for, export_flows
+from seawall.sources.flowexport import (
+    SHARED_KEY,
+    ExportCollector,
+    collector_for,
+    export_flows,
+    finish_run,
+)
 from seawall.sources.pcap.reader import read_index
 
 
@@ -177,7 +183,13 @@ def test_template_in_a_later_file_through_shared_options() -> None:
     assert late_stats["sets_pending"] == 0 and late_stats["templates_learnt"] == 2
     assert isinstance(options.shared[SHARED_KEY], ExportCollector)
     assert collector_for(options) is options.shared[SHARED_KEY]
-    assert collector_for(options).finish()[1] == []
+    index, _ = read_index(str(FLOW_EXPORT / "akvorado_v9_data.pcap"))
+    assert export_flows(index, options)[0].num_rows == 0  # its template is in no file here
+    final = finish_run(options)
+    assert final is not None
+    assert [(i.kind, i.location.frame) for i in final[1]] == [("missing-template", 1)]
+    assert "template id(s) 260" in final[1][0].reason
+    assert finish_run(SourceOptions()) is None
 
 
 def test_benign_captures_hold_no_export_datagrams() -> None:

@@ -312,3 +312,35 @@ def test_sniffing_rejects_look_alikes() -> None:
     dns = b"\x00\x05\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"
     assert looks_like_export(dns) is None
     assert looks_like_export(b"\x00\x00\x00\x05\x00\x00\x00\x03" + b"\x00" * 40) is None
+
+
+def test_bulk_decoding_keeps_each_datagrams_frame_and_header_time() -> None:
+    template = ipfix_set(0, v9_template(256, [*FLOW_FIELDS, (22, 4)]))
+    collector = ExportCollector()
+    for frame in (1, 2, 3):
+        records = b"".join(
+            flow_record(A, B, frame, k, 17, 10 * frame + k, 1) + struct.pack(">I", 90_000)
+            for k in (1, 2)
+        )
+        sets = [template, ipfix_set(256, records)] if frame == 1 else [ipfix_set(256, records)]
+        _feed(collector, v9_message(sets, unix_s=1_700_000_000 + frame), frame=frame)
+    rows, issues, _ = _rows(collector)
+    assert not issues
+    assert [r["input.frame"] for r in rows] == [1, 1, 2, 2, 3, 3]
+    assert [r["source.bytes"] for r in rows] == [11, 12, 21, 22, 31, 32]
+    # FIRST_SWITCHED 90 s of uptime, header uptime 100 s: 10 s before each export time.
+    assert [r["event.start"].second for r in rows] == [11, 11, 12, 12, 13, 13]
+
+
+def test_template_redefined_between_datagrams() -> None:
+    collector = ExportCollector()
+    first = ipfix_set(2, ipfix_template(256, FLOW_FIELDS))
+    _feed(collector, ipfix_message([first, ipfix_set(256, flow_record(A, B, 1, 2, 6, 500, 5))]))
+    second = ipfix_set(2, ipfix_template(256, [(12, 4), (8, 4), (2, 2)]))
+    _feed(collector, ipfix_message([second, ipfix_set(256, A + B + b"\x00\x07")]), frame=2)
+    rows, issues, stats = _rows(collector)
+    assert not issues and stats["templates_learnt"] == 2
+    assert [(r["source.ip"], r["source.packets"]) for r in rows] == [
+        ("10.0.0.1", 5),
+        ("10.0.0.2", 7),
+    ]

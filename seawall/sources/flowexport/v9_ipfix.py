@@ -112,6 +112,15 @@ def walk_message(datagram: bytes, exporter: str, location: Location, sink: Messa
             return
         else:
             end = length
+            if length < len(datagram):
+                sink.issue(
+                    ParseIssue(
+                        location,
+                        f"{len(datagram) - length} bytes after the {length}-byte IPFIX message "
+                        "ignored (one message per datagram expected)",
+                        "unsupported",
+                    )
+                )
     domain = sink.domain(exporter, version, domain_id)
     pos = header.size
     records: int | None = 0  # None once a set waits for its template (count unknown)

@@ -344,3 +344,12 @@ def test_template_redefined_between_datagrams() -> None:
         ("10.0.0.1", 5),
         ("10.0.0.2", 7),
     ]
+
+
+def test_bytes_after_an_ipfix_message_are_reported() -> None:
+    message = ipfix_message([ipfix_set(2, ipfix_template(256, FLOW_FIELDS))])
+    collector = ExportCollector()
+    _feed(collector, message + b"\x00\x0a\x00\x10", frame=4)
+    _, issues, stats = _rows(collector)
+    assert [(i.kind, i.location.frame) for i in issues] == [("unsupported", 4)]
+    assert stats["templates_learnt"] == 1

@@ -193,3 +193,39 @@ def test_mutated_v9_templates(
     table, issues, stats = collector.finish()
     _check(issues, "v9")
     assert table.num_rows == stats["records_decoded"] <= len(data)
+
+
+SFLOW_RECORD = st.tuples(
+    st.sampled_from([1, 2, 3, 1001, 1003, 7, 4096 + 1]), st.binary(max_size=120)
+)
+
+
+@FUZZ
+@given(
+    samples=st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 3, 4, 5, (9 << 12) | 1]),
+            st.lists(st.integers(0, 2**32 - 1), min_size=0, max_size=11),
+            st.lists(SFLOW_RECORD, max_size=3),
+            st.integers(-8, 8),
+        ),
+        max_size=4,
+    ),
+    claimed=st.integers(0, 6),
+)
+def test_mutated_sflow_samples(
+    samples: list[tuple[int, list[int], list[tuple[int, bytes]], int]], claimed: int
+) -> None:
+    body = b""
+    for fmt, words, records, skew in samples:
+        sample = struct.pack(f">{len(words)}I", *words) + struct.pack(">I", len(records))
+        for record_format, data in records:
+            sample += struct.pack(">II", record_format, len(data)) + data
+        body += struct.pack(">II", fmt, max(0, len(sample) + skew)) + sample
+    datagram = struct.pack(">IIIIIII", 5, 1, 0x0A000001, 0, 1, 1, claimed) + body
+    looks_like_export(datagram)
+    collector = ExportCollector()
+    collector.feed(datagram, "198.51.100.4", 0, Location("sflow", 1))
+    table, issues, stats = collector.finish()
+    _check(issues, "sflow")
+    assert table.num_rows == stats["records_decoded"] <= stats["flow_samples"]

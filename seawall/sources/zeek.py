@@ -14,7 +14,6 @@ What each log becomes is described in ``seawall.sources.zeek_records``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -211,22 +210,32 @@ def _read_tsv_section(section: Lines, header: _Header, issues: IssueLog) -> pa.T
         bad_rows.append((row.number or 0, row.expected_columns, row.actual_columns))
         return "skip"
 
-    table = pcsv.read_csv(
-        io.BytesIO(section.joined()),
-        read_options=pcsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 24),
-        parse_options=pcsv.ParseOptions(
-            delimiter=header.separator,
-            quote_char=False,
-            escape_char=False,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            include_columns=include,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
+    buffer = section.joined()
+
+    def read(threads: bool) -> pa.Table:
+        return pcsv.read_csv(
+            pa.BufferReader(buffer),
+            read_options=pcsv.ReadOptions(
+                column_names=names, use_threads=threads, block_size=1 << 22
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=header.separator,
+                quote_char=False,
+                escape_char=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                include_columns=include,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    table = read(threads=True)
+    if bad_rows:  # threaded reading does not number rows: read again to locate them
+        bad_rows.clear()
+        table = read(threads=False)
     keep = np.ones(len(section), dtype=bool)
     for number, expected, actual in bad_rows:
         idx = number - 1

@@ -237,6 +237,11 @@ def _tunnels(raw: pa.Table) -> dict[str, pa.Array]:
     n = raw.num_rows
     count = pc.fill_null(pc.list_value_length(parents), 0)
     has = pc.greater(count, 0)
+    if not pc.any(has).as_py():
+        return {
+            name: pa.nulls(n, pa.string())
+            for name in ("tunnel.type", "tunnel.source.ip", "tunnel.destination.ip")
+        }
     padded = pc.if_else(has, parents, pa.scalar([None], pa.list_(pa.string())))
     first = pc.list_element(padded, 0) if n else pa.array([], pa.string())
     where = pc.index_in(first, _col(raw, "uid", "string"))

@@ -30,7 +30,7 @@ from seawall.detect.traffic.mgmt_tunnel_support import (
     opt_str,
     sorted_unique,
     step_down,
-    total,
+    summarize,
 )
 from seawall.records.alerts import Alert
 
@@ -170,7 +170,7 @@ RULES: tuple[Rule, ...] = (
 def detect_mgmt_plane(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     thresholds = ctx.thresholds or load_thresholds(DETECTOR, ctx.profile)
     roles = Roles(ctx.network)
-    flows = _flow_candidates(tables.flows, thresholds)
+    flows = _flow_candidates(tables.flows, roles, thresholds)
     txs = _tx_candidates(tables.transactions)
     alerts: list[Alert] = []
     alerts += _telnet(flows, roles, thresholds)
@@ -187,7 +187,7 @@ def detect_mgmt_plane(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
 # --- candidate selection (columnar, over the whole table) ---------------------------------
 
 
-def _flow_candidates(flows: pa.Table, th: dict[str, Any]) -> pd.DataFrame:
+def _flow_candidates(flows: pa.Table, roles: Roles, th: dict[str, Any]) -> pd.DataFrame:
     if flows.num_rows == 0:
         return pd.DataFrame(columns=list(FLOW_COLUMNS))
     ports = sorted(
@@ -196,11 +196,14 @@ def _flow_candidates(flows: pa.Table, th: dict[str, Any]) -> pd.DataFrame:
             *th["tacacs_ports"],
             *th["radius_ports"],
             *th["smart_install_ports"],
-            *th["management_ports"],
         }
     )
     mask = in_values(flows, "destination.port", ports)
     mask |= label_mask(flows, "network.protocol", ["ssh", "telnet", "tacacs", "radius"])
+    if roles.has_device_map and roles.network.admin_sources:
+        # Web and SSH ports are most of all traffic: keep only sessions to known devices.
+        to_device = roles.devices.contains_column(flows.column("destination.ip"))
+        mask |= in_values(flows, "destination.port", list(th["management_ports"])) & to_device
     return frame(flows, mask, FLOW_COLUMNS)
 
 
@@ -228,6 +231,7 @@ def _established(df: pd.DataFrame) -> pd.Series:
 
 
 def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    """Row groups for rules whose groups are few (transactions matching exploit shapes)."""
     if df.empty:
         return []
     return [
@@ -236,14 +240,40 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], pd
     ]
 
 
-def _flow_evidence(group: pd.DataFrame) -> dict[str, Any]:
+FLOW_SUMS = ("source.packets", "destination.packets", "source.bytes", "destination.bytes")
+PAIR = ["source.ip", "destination.ip", "destination.port"]
+
+
+def _pair_summary(
+    df: pd.DataFrame, keys: list[str] = PAIR, anys: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    return summarize(df, keys, sums=FLOW_SUMS, anys=anys)
+
+
+def _flow_evidence(row: Any) -> dict[str, Any]:
     return {
-        "flows": len(group),
-        "packets_to_device": total(group, "source.packets"),
-        "packets_from_device": total(group, "destination.packets"),
-        "bytes_to_device": total(group, "source.bytes"),
-        "bytes_from_device": total(group, "destination.bytes"),
+        "flows": int(row["n"]),
+        "packets_to_device": int(row["source.packets"]),
+        "packets_from_device": int(row["destination.packets"]),
+        "bytes_to_device": int(row["source.bytes"]),
+        "bytes_from_device": int(row["destination.bytes"]),
     }
+
+
+def _summary_alert(rule: Rule, row: Any, **kwargs: Any) -> Alert:
+    return make_alert(
+        DETECTOR,
+        rule,
+        None,
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        inputs=row["inputs"],
+        **kwargs,
+    )
+
+
+def _rows(summary: pd.DataFrame) -> list[dict[str, Any]]:
+    return summary.to_dict("records")
 
 
 def _pair_entities(src: Any, dst: Any, port: Any) -> dict[str, Any]:
@@ -267,22 +297,21 @@ def _telnet(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert
     ) | proto_telnet
     cand = flows[is_telnet & _established(flows)]
     cand = cand[roles.is_device(cand["destination.ip"])]
+    cand = cand.assign(admin=roles.is_admin(cand["source.ip"]))
     alerts = []
-    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
-        admin = bool(roles.is_admin(pd.Series([src]))[0])
-        severity = "medium" if admin else "high"
-        ev = _flow_evidence(grp) | {"from_admin_source": admin}
+    for row in _rows(_pair_summary(cand, anys=("admin",))):
+        src, dst, port = row["source.ip"], row["destination.ip"], row["destination.port"]
+        admin = bool(row["admin"])
         alerts.append(
-            make_alert(
-                DETECTOR,
+            _summary_alert(
                 TELNET,
-                grp,
-                severity=severity,
+                row,
+                severity="medium" if admin else "high",
                 confidence=0.9,
                 entities=_pair_entities(src, dst, port),
-                explanation=f"{src} opened {len(grp)} Telnet session(s) to device {dst}:{port}; "
+                explanation=f"{src} opened {row['n']} Telnet session(s) to device {dst}:{port}; "
                 "login and commands crossed the network in clear text.",
-                evidence=ev,
+                evidence=_flow_evidence(row) | {"from_admin_source": admin},
             )
         )
     return alerts
@@ -322,9 +351,12 @@ def _ssh_nonstandard(
     # A flow seen from its second packet can look reversed (source port 22): not a new listener.
     cand = cand[dport.notna() & ~dport.isin(standard) & ~sport.isin(standard)]
     cand = cand[roles.is_device(cand["destination.ip"])]
+    cand = cand.assign(from_flow=cand["basis"] == "flow label ssh")
+    summary = summarize(cand, PAIR, sums=("from_flow",))
     alerts = []
     patterns = list(th["ssh_campaign_port_patterns"])
-    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+    for row in _rows(summary):
+        src, dst, port = row["source.ip"], row["destination.ip"], row["destination.port"]
         port_i = int(port)
         matched = _campaign_port(port_i, patterns)
         if port_i in set(th["ssh_critical_ports"]):
@@ -333,12 +365,11 @@ def _ssh_nonstandard(
             severity, why = "high", f"port {port_i} fits the campaign's SSH port pattern {matched}"
         else:
             severity, why = "medium", f"port {port_i} is not a standard SSH port"
-        flows_n = int((grp["basis"] == "flow label ssh").sum())
+        flows_n = int(row["from_flow"])
         alerts.append(
-            make_alert(
-                DETECTOR,
+            _summary_alert(
                 SSH_PORT,
-                grp,
+                row,
                 severity=severity,
                 confidence=0.8 if matched or severity == "critical" else 0.6,
                 entities=_pair_entities(src, dst, port),
@@ -347,8 +378,7 @@ def _ssh_nonstandard(
                     "port": port_i,
                     "campaign_pattern": matched,
                     "flows": flows_n,
-                    "ssh_transactions": len(grp) - flows_n,
-                    "basis": sorted_unique(grp["basis"]),
+                    "ssh_transactions": int(row["n"]) - flows_n,
                 },
             )
         )
@@ -439,27 +469,26 @@ def _aaa(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
         server_known=server_known, server_internal=server_internal, client_ok=client_ok
     )
     alerts: list[Alert] = []
+    keys = [*PAIR, "aaa_protocol"]
     rogue = cand[~cand["server_known"] & (configured | ~cand["server_internal"])]
-    for (src, dst, port, proto_name), grp in _groups(
-        rogue, ["source.ip", "destination.ip", "destination.port", "aaa_protocol"]
-    ):
-        internal = bool(grp["server_internal"].iloc[0])
-        why = (
-            "is not in network.aaa_servers"
-            if configured
-            else "is on the Internet (no AAA servers configured)"
-        )
+    why = (
+        "is not in network.aaa_servers"
+        if configured
+        else "is on the Internet (no AAA servers configured)"
+    )
+    for row in _rows(_pair_summary(rogue, keys, anys=("server_internal",))):
+        src, dst, port, proto_name = (row[k] for k in keys)
+        internal = bool(row["server_internal"])
         alerts.append(
-            make_alert(
-                DETECTOR,
+            _summary_alert(
                 AAA_SERVER,
-                grp,
+                row,
                 severity="high" if internal else "critical",
                 confidence=0.8 if configured else 0.6,
                 entities={**_pair_entities(src, dst, port), "device": opt_str(src)},
                 explanation=f"{src} sent {proto_name.upper()} to {dst}:{port}, which {why}; "
                 "device logins may be checked or captured by a server the operator does not run.",
-                evidence=_flow_evidence(grp)
+                evidence=_flow_evidence(row)
                 | {
                     "protocol": proto_name,
                     "server_internal": internal,
@@ -469,44 +498,47 @@ def _aaa(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> list[Alert]:
         )
     if configured and roles.has_device_map:
         odd = cand[cand["server_known"] & ~cand["client_ok"]]
-        for (src, dst, port, proto_name), grp in _groups(
-            odd, ["source.ip", "destination.ip", "destination.port", "aaa_protocol"]
-        ):
+        for row in _rows(_pair_summary(odd, keys)):
+            src, dst, port, proto_name = (row[k] for k in keys)
             alerts.append(
-                make_alert(
-                    DETECTOR,
+                _summary_alert(
                     AAA_CLIENT,
-                    grp,
+                    row,
                     severity="high",
                     confidence=0.7,
                     entities=_pair_entities(src, dst, port) | {"device": None},
                     explanation=f"{src} is neither a device nor an AAA server, yet spoke "
                     f"{proto_name.upper()} to AAA server {dst}:{port}.",
-                    evidence=_flow_evidence(grp) | {"protocol": proto_name},
+                    evidence=_flow_evidence(row) | {"protocol": proto_name},
                 )
             )
     if not configured:
         seen = cand[cand["server_internal"]]
-        for (dst, port, proto_name), grp in _groups(
-            seen, ["destination.ip", "destination.port", "aaa_protocol"]
-        ):
-            clients = sorted_unique(grp["source.ip"], limit=20)
+        server_keys = ["destination.ip", "destination.port", "aaa_protocol"]
+        summary = _pair_summary(seen, server_keys)
+        if not summary.empty:
+            clients = seen.groupby(server_keys, sort=True)["source.ip"].agg(
+                lambda v: sorted(v.dropna().unique().tolist())
+            )
+            summary = summary.merge(clients.rename("clients").reset_index(), on=server_keys)
+        for row in _rows(summary):
+            dst, port, proto_name = (row[k] for k in server_keys)
+            clients_all = row["clients"]
             alerts.append(
-                make_alert(
-                    DETECTOR,
+                _summary_alert(
                     AAA_SEEN,
-                    grp,
+                    row,
                     severity="info",
                     confidence=0.5,
                     entities={"destination.ip": opt_str(dst), "destination.port": int(port)},
                     explanation=f"{dst}:{port} answers {proto_name.upper()} for "
-                    f"{grp['source.ip'].nunique()} client(s); list the approved AAA servers in "
+                    f"{len(clients_all)} client(s); list the approved AAA servers in "
                     "network.aaa_servers to have rogue ones flagged.",
-                    evidence=_flow_evidence(grp)
+                    evidence=_flow_evidence(row)
                     | {
                         "protocol": proto_name,
-                        "clients": clients,
-                        "client_count": int(grp["source.ip"].nunique()),
+                        "clients": clients_all[:20],
+                        "client_count": len(clients_all),
                     },
                 )
             )
@@ -528,25 +560,24 @@ def _smart_install(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> lis
         return []
     cand = cand.assign(established=_established(cand).to_numpy())
     alerts = []
-    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
-        answered = int(grp["established"].sum())
-        severity = "critical" if answered else "medium"
+    for row in _rows(summarize(cand, PAIR, sums=(*FLOW_SUMS, "established"))):
+        src, dst, port = row["source.ip"], row["destination.ip"], row["destination.port"]
+        answered = int(row["established"])
         state = (
-            f"the device answered on {answered} of {len(grp)} connection(s)"
+            f"the device answered on {answered} of {row['n']} connection(s)"
             if answered
             else "no answer (probe)"
         )
         alerts.append(
-            make_alert(
-                DETECTOR,
+            _summary_alert(
                 SMART_INSTALL,
-                grp,
-                severity=severity,
+                row,
+                severity="critical" if answered else "medium",
                 confidence=0.85 if answered else 0.5,
                 entities=_pair_entities(src, dst, port),
                 explanation=f"{src} connected to Smart Install TCP/{port} on {dst}: {state}. "
                 "Smart Install has no authentication (CVE-2018-0171, config copy/replace).",
-                evidence=_flow_evidence(grp) | {"answered_connections": answered},
+                evidence=_flow_evidence(row) | {"answered_connections": answered},
             )
         )
     return alerts
@@ -627,18 +658,18 @@ def _non_admin_access(flows: pd.DataFrame, roles: Roles, th: dict[str, Any]) -> 
         & ~roles.is_aaa(cand["source.ip"])
     ]
     alerts = []
-    for (src, dst, port), grp in _groups(cand, ["source.ip", "destination.ip", "destination.port"]):
+    for row in _rows(_pair_summary(cand)):
+        src, dst, port = row["source.ip"], row["destination.ip"], row["destination.port"]
         alerts.append(
-            make_alert(
-                DETECTOR,
+            _summary_alert(
                 NON_ADMIN,
-                grp,
+                row,
                 severity="medium",
                 confidence=0.6,
                 entities=_pair_entities(src, dst, port),
                 explanation=f"{src} is not in network.admin_sources but reached management port "
-                f"{port} on device {dst} ({len(grp)} session(s)).",
-                evidence=_flow_evidence(grp),
+                f"{port} on device {dst} ({row['n']} session(s)).",
+                evidence=_flow_evidence(row),
             )
         )
     return alerts

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from seawall.detect.traffic.mgmt_tunnel_support import first_last, input_refs
-from seawall.records.alerts import Alert
+from seawall.detect.traffic.mgmt_tunnel_support import first_last, input_refs, to_datetime
+from seawall.records.alerts import Alert, InputRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Rule:
 def make_alert(
     detector: str,
     rule: Rule,
-    group: pd.DataFrame,
+    group: pd.DataFrame | None,
     *,
     severity: str,
     confidence: float,
@@ -34,10 +34,16 @@ def make_alert(
     explanation: str,
     evidence: dict[str, Any],
     title: str | None = None,
-    first_seen: datetime | None = None,
-    last_seen: datetime | None = None,
+    first_seen: datetime | pd.Timestamp | None = None,
+    last_seen: datetime | pd.Timestamp | None = None,
+    inputs: list[InputRef] | None = None,
 ) -> Alert:
-    first, last = first_last(group, "event.start", "event.end" if "event.end" in group else None)
+    """An alert from the rows behind it (``group``), or from precomputed times and inputs."""
+    if group is not None:
+        end = "event.end" if "event.end" in group else None
+        first, last = first_last(group, "event.start", end)
+    else:
+        first, last = None, None
     clean_entities = {k: v for k, v in entities.items() if v is not None}
     return Alert(
         detector=detector,
@@ -47,10 +53,10 @@ def make_alert(
         severity=severity,
         attack=list(rule.attack),
         entities=clean_entities,
-        first_seen=first_seen or first,
-        last_seen=last_seen or last,
+        first_seen=to_datetime(first_seen) or first,
+        last_seen=to_datetime(last_seen) or last,
         explanation=explanation,
         evidence={**evidence, "references": list(rule.references)},
-        inputs=input_refs(group),
+        inputs=inputs if inputs is not None else (input_refs(group) if group is not None else []),
         confidence=confidence,
     )

@@ -211,10 +211,61 @@ def label_mask(table: pa.Table, name: str, labels: Iterable[str]) -> np.ndarray:
 
 
 def label_has(series: pd.Series, labels: Iterable[str]) -> pd.Series:
-    return series.fillna("").astype(str).str.lower().str.contains(_label_regex(labels), regex=True)
+    """Vectorized over the distinct labels only (a few dozen, however many rows)."""
+    pattern = re.compile(_label_regex(labels))
+    values = series.fillna("").astype(str).str.lower()
+    verdict = {v: bool(pattern.search(v)) for v in pd.unique(values)}
+    return values.map(verdict).astype(bool)
 
 
 def label_kind(series: pd.Series, kinds: dict[str, str]) -> pd.Series:
     """First dotted component of each label that ``kinds`` knows, mapped; else NaN."""
     parts = series.fillna("").astype(str).str.lower().str.split(".")
     return parts.map(lambda ps: next((kinds[p] for p in ps if p in kinds), None))
+
+
+def summarize(
+    df: pd.DataFrame,
+    keys: list[str],
+    sums: Sequence[str] = (),
+    anys: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per group: ``n`` rows, ``first_seen``/``last_seen``, summed and any-ed columns
+    and ``inputs`` (a few InputRefs). Works in a handful of vectorized groupbys, so many
+    thousands of groups cost about as much as a few."""
+    if df.empty:
+        return pd.DataFrame(columns=[*keys, "n", "first_seen", "last_seen", *sums, *anys, "inputs"])
+    by = [df[k] for k in keys]
+    grouped = df.groupby(by, dropna=False, sort=True)
+    out = grouped.size().rename("n").to_frame()
+    out["first_seen"] = grouped["event.start"].min()
+    last = df["event.end"].fillna(df["event.start"]) if "event.end" in df else df["event.start"]
+    out["last_seen"] = last.groupby(by, dropna=False, sort=True).max()
+    for name in sums:
+        values = pd.to_numeric(df[name], errors="coerce").fillna(0)
+        out[name] = values.groupby(by, dropna=False, sort=True).sum().astype("int64")
+    for name in anys:
+        out[name] = df[name].astype(bool).groupby(by, dropna=False, sort=True).any()
+    out["inputs"] = _grouped_refs(df, keys).reindex(out.index)
+    return out.reset_index(names=keys)
+
+
+def _grouped_refs(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    order = [c for c in ("input.file", "input.frame", "input.line") if c in df]
+    head = df.sort_values(order, kind="stable") if order else df
+    head = head.groupby([head[k] for k in keys], dropna=False, sort=True).head(MAX_INPUTS)
+    files = head["input.file"] if "input.file" in head else pd.Series(None, index=head.index)
+    frames = head["input.frame"] if "input.frame" in head else pd.Series(None, index=head.index)
+    lines = head["input.line"] if "input.line" in head else pd.Series(None, index=head.index)
+    refs = [
+        InputRef(file=str(f), frame=_opt_int(fr), line=_opt_int(ln)) if opt_str(f) else None
+        for f, fr, ln in zip(files.tolist(), frames.tolist(), lines.tolist(), strict=True)
+    ]
+    codes = head.groupby([head[k] for k in keys], dropna=False, sort=True).ngroup().to_numpy()
+    grouped: dict[int, list[InputRef]] = {}
+    for code, ref in zip(codes.tolist(), refs, strict=True):
+        bucket = grouped.setdefault(code, [])
+        if ref is not None and ref not in bucket:
+            bucket.append(ref)
+    index = head.groupby([head[k] for k in keys], dropna=False, sort=True).size().index
+    return pd.Series([grouped.get(i, []) for i in range(len(index))], index=index, dtype=object)

@@ -249,7 +249,10 @@ def _from_outer_flows(flows: pa.Table, th: dict[str, Any]) -> pd.DataFrame:
     kind = kind.fillna(transport.map(_TRANSPORT_KIND)).fillna(iana.map(_IANA_KIND))
     sport = pd.to_numeric(df["source.port"], errors="coerce")
     # Either end may hold the service port: a meter that missed the first packet flips them.
-    by_port = dport.map(port_kinds).fillna(sport.map(port_kinds))
+    # ... but only toward an unregistered port, else every client whose random source port
+    # happens to be 1194 or 4500 would look like a tunnel endpoint.
+    flipped = sport.map(port_kinds).where((dport >= 1024) & dport.map(port_kinds).isna())
+    by_port = dport.map(port_kinds).fillna(flipped)
     # A port alone is weak evidence: a TCP port must have answered, and a label from a DPI
     # meter that says otherwise wins.
     answered = pd.to_numeric(df["destination.packets"], errors="coerce").fillna(0) > 0

@@ -251,6 +251,18 @@ def valid_numbers(text: pa.Array | pa.ChunkedArray) -> pa.Array:
 def text_to_ts(text: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """Timestamps from epoch-seconds text or ISO 8601 text (a missing zone means UTC).
     Returns (timestamps, invalid mask); invalid values become null."""
+    no_issue = pc.fill_null(pc.is_null(text), False)
+    no_issue = pc.and_(no_issue, False)
+    try:  # fast paths: a column of epoch seconds, or of zoned ISO 8601 times
+        epoch = epoch_to_ts(pc.cast(text, pa.float64()))
+        if epoch.null_count == text.null_count:  # nan/inf would be lost silently
+            return epoch, no_issue
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        return pc.cast(text, TS), no_issue
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     text = pc.utf8_trim_whitespace(text)
     is_number = pc.fill_null(valid_numbers(text), False)
     is_iso = pc.fill_null(pc.match_substring_regex(text, _ISO), False)

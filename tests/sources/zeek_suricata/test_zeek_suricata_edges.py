@@ -470,3 +470,17 @@ def test_flow_event_end_reasons(tmp_path):
         "rst",
     ]
     assert pc.sum(flows.column("source.bytes")).as_py() == 240
+
+
+def test_crlf_line_endings_and_invalid_utf8(tmp_path):
+    text = (
+        (conn_header() + conn_line(service="http") + "#close\tx\n").replace("\n", "\r\n").encode()
+    )
+    text = text.replace(b"\tC1\t", b"\tC\xff1\t")
+    path = tmp_path / "conn.log"
+    path.write_bytes(text)
+    result = read_file(str(path))
+    rows = result.table("flow").to_pylist()
+    assert len(rows) == 1 and rows[0]["network.protocol"] == "http"
+    assert rows[0]["source.bytes"] == 220 and rows[0]["destination.bytes"] == 300
+    assert [(i.location.line, "UTF-8" in i.reason) for i in result.issues] == [(9, True)]

@@ -19,7 +19,19 @@ import pyarrow.compute as pc
 
 from seawall.detect.base import DetectContext, RecordTables, load_thresholds, register
 from seawall.detect.traffic import mgmt_snmp, mgmt_webui_paths
-from seawall.detect.traffic.mgmt_rules import Rule, make_alert
+from seawall.detect.traffic.mgmt_rules import (
+    AAA_CLIENT,
+    AAA_SEEN,
+    AAA_SERVER,
+    NON_ADMIN,
+    REVERSE_SSH,
+    SMART_INSTALL,
+    SSH_PORT,
+    TELNET,
+    WEBUI,
+    Rule,
+    make_alert,
+)
 from seawall.detect.traffic.mgmt_tunnel_support import (
     Roles,
     frame,
@@ -71,80 +83,6 @@ TX_COLUMNS = (
     "input.file",
     "input.frame",
     "input.line",
-)
-
-TELNET = Rule(
-    "MGMT-TELNET",
-    "Cleartext Telnet session to a network device",
-    ("T1021", "T1078", "T1040"),
-    "Telnet sends device credentials and commands in clear; the hardening guidance asks for SSH "
-    "only (transport input ssh) and the campaign harvested credentials in transit.",
-    ("CISA Enhanced Visibility 2024-12", "CISA AA25-239A", "salt-typhoon HD-01"),
-)
-SSH_PORT = Rule(
-    "MGMT-SSH-NONSTD-PORT",
-    "SSH to a network device on a non-standard port",
-    ("T1021.004", "T1571"),
-    "The actors opened SSH on extra high ports (pattern 22x22 or xxx22, 'ip ssh port ... rotary') "
-    "and started OpenSSH on TCP/57722 in the IOS XR host OS for root access.",
-    ("CISA AA25-239A", "Cisco Talos 2025-02-20", "salt-typhoon ST-04, ST-05"),
-)
-REVERSE_SSH = Rule(
-    "MGMT-SSH-REVERSE",
-    "Reverse SSH: the TCP server started the key exchange",
-    ("T1572", "T1021.004"),
-    "In SSH the TCP client sends the key-exchange init; when the server side sends it, the roles "
-    "were swapped, the shape of a reverse shell or a tunnel called back from inside.",
-    ("Zeek ssh detect-reverse (ECC INIT not from the TCP client)", "CISA AA25-239A"),
-)
-AAA_SERVER = Rule(
-    "MGMT-AAA-UNKNOWN-SERVER",
-    "TACACS+/RADIUS to a server that is not an approved AAA server",
-    ("T1556", "T1040"),
-    "The actors pointed devices' TACACS+/RADIUS at servers they control and captured AAA traffic "
-    "to harvest credentials; AAA must only reach the operator's own servers.",
-    ("CISA AA25-239A", "Cisco Talos 2025-02-20", "salt-typhoon ST-11"),
-)
-AAA_CLIENT = Rule(
-    "MGMT-AAA-UNEXPECTED-CLIENT",
-    "TACACS+/RADIUS from a host that is not a network device",
-    ("T1078", "T1110"),
-    "Only devices (NAS clients) talk TACACS+/RADIUS to the AAA servers; another host speaking "
-    "the protocol is replaying or guessing credentials, or relaying for a compromised device.",
-    ("CISA AA25-239A", "salt-typhoon ST-11"),
-)
-AAA_SEEN = Rule(
-    "MGMT-AAA-OBSERVED",
-    "AAA server in use (inventory)",
-    ("T1556",),
-    "With no AAA servers configured the detector cannot tell a rogue server from the real one; "
-    "it lists the servers seen so the operator can set network.aaa_servers.",
-    ("CISA AA25-239A",),
-)
-SMART_INSTALL = Rule(
-    "MGMT-SMART-INSTALL",
-    "Cisco Smart Install (TCP/4786) session to a device",
-    ("T1190", "T1602.002"),
-    "Smart Install needs no authentication; CVE-2018-0171 and the protocol itself let anyone copy "
-    "or replace a switch config (siet.py). Named in AA25-239A and by Talos for this campaign.",
-    ("CISA AA25-239A", "Cisco Talos 2025-02-20", "cisco-sa-20180328-smi2", "salt-typhoon ST-20"),
-)
-WEBUI = Rule(
-    "MGMT-WEBUI-EXPLOIT",
-    "Exploit path of an edge-device web UI",
-    ("T1190", "T1505.003"),
-    "HTTP requests whose path matches a published exploit of a CVE the campaign used "
-    "(Cisco IOS XE CVE-2023-20198/20273, Ivanti CVE-2023-46805/CVE-2024-21887, PAN-OS "
-    "CVE-2024-3400); the sources of each path are listed in the evidence.",
-    ("CISA AA25-239A", "salt-typhoon LG-11"),
-)
-NON_ADMIN = Rule(
-    "MGMT-ACCESS-NON-ADMIN",
-    "Management session to a device from a host that is not an admin source",
-    ("T1078", "T1021"),
-    "Management planes should only be reached from jump hosts and NMS; the actors logged in with "
-    "valid credentials from hosts outside that set.",
-    ("CISA Enhanced Visibility 2024-12", "salt-typhoon LG-01"),
 )
 
 RULES: tuple[Rule, ...] = (

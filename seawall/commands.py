@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,7 +15,7 @@ from seawall.engines.local import run_detectors
 from seawall.errors import InputError, Location, ParseIssue
 from seawall.records.alerts import SEVERITIES, Alert
 from seawall.sources import read_file, walk
-from seawall.sources.base import SourceOptions
+from seawall.sources.base import SourceOptions, SourceResult
 from seawall.store import EmbeddedStore, file_sha256
 
 # progress(stage, path, done, total)
@@ -88,7 +89,7 @@ def hunt(
             if progress:
                 progress("ingest", path, done, len(files))
             summaries.append(_ingest(store, path, options, hashes))
-        run_issues = _finish_sources(options)
+        run_issues = _finish_sources(store, options, files, hashes)
         if progress:
             progress("detect", "", len(files), len(files))
         tables = store.tables(hashes)
@@ -145,14 +146,27 @@ def _ingest(
     )
 
 
-def _finish_sources(options: SourceOptions) -> list[ParseIssue]:
-    """Let sources with cross-file state report what never resolved (e.g. NetFlow data
-    whose template never arrived)."""
-    issues: list[ParseIssue] = []
-    for state in options.shared.values():
-        finish = getattr(state, "finish_run", None)
-        if callable(finish):
-            issues.extend(finish())
+def _finish_sources(
+    store: EmbeddedStore, options: SourceOptions, files: list[str], hashes: list[str]
+) -> list[ParseIssue]:
+    """Let sources with cross-file state finish: NetFlow v9/IPFIX data whose template came
+    late is decoded now, data whose template never came is reported."""
+    from seawall.sources.flowexport import finish_run
+
+    finished = finish_run(options)
+    if finished is None:
+        return []
+    table, issues, _stats = finished
+    if table.num_rows:
+        # Records decoded at the end of the run belong to no single input: store them under
+        # a key derived from the run's inputs, so re-running the same inputs stays idempotent.
+        key = hashlib.sha256(("flowexport-finish:" + ",".join(sorted(hashes))).encode())
+        sha = key.hexdigest()
+        result = SourceResult(path="(end of run)", source="flowexport", unit="records")
+        result.tables["flow"] = table
+        result.units_read = table.num_rows
+        store.add(sha, result)
+        hashes.append(sha)
     return issues
 
 
@@ -160,8 +174,9 @@ def _load_intel(config: Config, intel_paths: Sequence[str], issues: list[ParseIs
     files = [*config.intel, *intel_paths]
     if not files:
         return None
-    from seawall.intel.files import load_indicator_files
+    from seawall.intel.files import load_indicator_set
 
-    indicators, load_issues = load_indicator_files(files)
-    issues.extend(load_issues)
+    indicators, results = load_indicator_set(files)
+    for result in results:
+        issues.extend(result.issues)
     return indicators

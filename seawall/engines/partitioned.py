@@ -20,7 +20,7 @@ from seawall.detect.base import DetectContext, RecordTables
 from seawall.engines.local import run_detectors
 from seawall.records import SCHEMAS, conform, empty
 from seawall.records.alerts import Alert, sort_alerts
-from seawall.store.duck import to_arrow
+from seawall.store.duck import query_arrow
 
 KINDS = {"flow": "flows", "transaction": "transactions", "packet": "packets"}
 
@@ -94,7 +94,7 @@ def count_rows(files: Sequence[str]) -> int:
     try:
         listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         return int(
-            to_arrow(con.execute(f"SELECT count(*) FROM read_parquet([{listing}])"))
+            query_arrow(con, f"SELECT count(*) FROM read_parquet([{listing}])")
             .column(0)[0]
             .as_py()
         )

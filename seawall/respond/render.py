@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from seawall.commands import HuntReport
@@ -67,23 +68,19 @@ def _entities_text(entities: dict[str, Any]) -> str:
 
 
 def print_table(report: HuntReport, console: Console, max_issues: int = 20) -> None:
-    table = Table(title=f"Seawall hunt: {len(report.alerts)} alerts", show_lines=False)
-    table.add_column("severity")
-    table.add_column("detector")
-    table.add_column("title")
-    table.add_column("entities")
-    table.add_column("first seen")
-    table.add_column("why", overflow="fold")
+    table = Table(title=f"Seawall hunt: {len(report.alerts)} alerts", show_lines=True, expand=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("finding (detector: why)", ratio=3, overflow="fold")
+    table.add_column("entities", ratio=2, overflow="fold")
+    table.add_column("first seen", no_wrap=True)
     for alert in report.alerts:
         style = SEVERITY_STYLE[alert.severity]
         first = alert.first_seen.strftime("%Y-%m-%d %H:%M:%S") if alert.first_seen else ""
         table.add_row(
             f"[{style}]{alert.severity}[/]",
-            alert.detector,
-            alert.title,
-            _entities_text(alert.entities),
+            f"[bold]{escape(alert.title)}[/]\n[dim]{alert.detector}: {escape(alert.explanation)}[/]",
+            escape(_entities_text(alert.entities)),
             first,
-            alert.explanation,
         )
     console.print(table)
     print_summary(report, console, max_issues)
@@ -97,10 +94,11 @@ def print_summary(report: HuntReport, console: Console, max_issues: int = 20) ->
         f"[bold]Summary[/]: {s['files']} files ({s['files_cached']} already stored, "
         f"{s['files_skipped']} not recognised), {records}; "
         f"{s['parse_errors_skipped']} parse errors skipped; alerts: {severities}; "
-        f"profile {s['profile']}; {s['seconds']:.1f} s"
+        f"profile {s['profile']}; {s['seconds']:.1f} s",
+        soft_wrap=True,
     )
     issues = report.issues
     for issue in issues[:max_issues]:
-        console.print(f"  [yellow]skipped[/] {issue}", highlight=False)
+        console.print(f"  [yellow]skipped[/] {escape(str(issue))}", highlight=False, soft_wrap=True)
     if len(issues) > max_issues:
         console.print(f"  … and {len(issues) - max_issues} more (use --format json for all)")

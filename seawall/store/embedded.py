@@ -33,7 +33,7 @@ from seawall.records import SCHEMAS, conform, empty
 from seawall.records.alerts import Alert
 from seawall.records.migrations import migrate
 from seawall.sources.base import SourceResult
-from seawall.store.duck import to_arrow
+from seawall.store.duck import query_arrow
 
 KINDS = ("flow", "transaction", "packet")
 
@@ -210,7 +210,7 @@ class EmbeddedStore:
                 else:
                     con.register(f"{kind}_empty", SCHEMAS[kind].empty_table())
                     con.execute(f'CREATE VIEW "{kind}" AS SELECT * FROM "{kind}_empty"')
-            return to_arrow(con.execute(sql))
+            return query_arrow(con, sql)
         finally:
             con.close()
 

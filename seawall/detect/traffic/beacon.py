@@ -49,10 +49,21 @@ TCP_SYN = 0x02
 MAX_INPUTS = 5
 # Only the columns the detector reads, so filters and takes do not copy the whole flow record.
 FLOW_COLUMNS = (
-    "event.start", "event.end", "source.ip", "source.port", "destination.ip",
-    "destination.port", "network.transport", "source.bytes", "source.tcp_flags",
-    "destination.tcp_flags", "flow.end_reason", "tls.client.server_name", "url.domain",
-    "input.file", "input.frame",
+    "event.start",
+    "event.end",
+    "source.ip",
+    "source.port",
+    "destination.ip",
+    "destination.port",
+    "network.transport",
+    "source.bytes",
+    "source.tcp_flags",
+    "destination.tcp_flags",
+    "flow.end_reason",
+    "tls.client.server_name",
+    "url.domain",
+    "input.file",
+    "input.frame",
 )
 
 # Transaction kinds that carry client check-ins, and the ATT&CK technique each suggests.
@@ -249,7 +260,10 @@ def _strobe_threshold(span: tuple[float, float], th: dict[str, Any]) -> float:
 
 
 def _pair_level(
-    flows: pa.Table, span: tuple[float, float], params: ScoringParams, th: dict[str, Any],
+    flows: pa.Table,
+    span: tuple[float, float],
+    params: ScoringParams,
+    th: dict[str, Any],
     profile: str,
 ) -> list[Alert]:
     src, src_values = codes(flows["source.ip"])
@@ -276,8 +290,9 @@ def _pair_level(
         flows["network.transport"].take(pa.array(events.rows)), "unknown"
     )
     starts, lengths = segment_bounds(events.group, events.n_groups)
-    scores = score_groups(events.time, events.size, events.group, events.n_groups,
-                          span[0], span[1], params)
+    scores = score_groups(
+        events.time, events.size, events.group, events.n_groups, span[0], span[1], params
+    )
 
     def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
         source_ip, destination_ip = events.labels[group]
@@ -299,8 +314,12 @@ def _pair_level(
 
 
 def _server_name_level(
-    flows: pa.Table, span: tuple[float, float], params: ScoringParams, th: dict[str, Any],
-    profile: str, pair_alerts: set[tuple[str, str]],
+    flows: pa.Table,
+    span: tuple[float, float],
+    params: ScoringParams,
+    th: dict[str, Any],
+    profile: str,
+    pair_alerts: set[tuple[str, str]],
 ) -> list[Alert]:
     """Group by (source.ip, SNI or Host): follows a C2 name across rotating addresses."""
     name = pc.coalesce(flows["tls.client.server_name"], flows["url.domain"])
@@ -326,8 +345,9 @@ def _server_name_level(
     dst, dst_values = codes(named["destination.ip"])
     events.dst_ip = dst[events.rows]
     events.dst_ips = dst_values
-    scores = score_groups(events.time, events.size, events.group, events.n_groups,
-                          span[0], span[1], params)
+    scores = score_groups(
+        events.time, events.size, events.group, events.n_groups, span[0], span[1], params
+    )
     starts, lengths = segment_bounds(events.group, events.n_groups)
 
     def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
@@ -339,14 +359,19 @@ def _server_name_level(
         if len(addresses) == 1:
             entities["destination.ip"] = addresses[0]
         what = f"{source_ip} → {server} ({', '.join(addresses[:5])})"
-        return ("beacon.server_name", entities,
-                f"{what} opened {{count}} connections", ["T1071", "T1071.001"],
-                {"destination_ips": addresses[:50]})
+        return (
+            "beacon.server_name",
+            entities,
+            f"{what} opened {{count}} connections",
+            ["T1071", "T1071.001"],
+            {"destination_ips": addresses[:50]},
+        )
 
     alerts = _alerts_for(events, scores, th, profile, "server_name", describe)
     # A name served by one address that already beacons at pair level adds nothing.
     return [
-        a for a in alerts
+        a
+        for a in alerts
         if (a.entities["source.ip"], a.entities.get("destination.ip")) not in pair_alerts
     ]
 
@@ -355,8 +380,11 @@ def _server_name_level(
 
 
 def _request_level(
-    transactions: pa.Table, span: tuple[float, float], params: ScoringParams,
-    th: dict[str, Any], profile: str,
+    transactions: pa.Table,
+    span: tuple[float, float],
+    params: ScoringParams,
+    th: dict[str, Any],
+    profile: str,
 ) -> list[Alert]:
     kinds = pa.array(list(th.get("request_kinds", REQUEST_ATTACK)), pa.string())
     wanted = pc.and_(
@@ -389,8 +417,9 @@ def _request_level(
     events.labels = [
         tuple(values[c[first_row[k]]] for c, values in parts) for k in np.flatnonzero(candidate)
     ]
-    scores = score_groups(events.time, events.size, events.group, events.n_groups,
-                          span[0], span[1], params)
+    scores = score_groups(
+        events.time, events.size, events.group, events.n_groups, span[0], span[1], params
+    )
 
     def describe(group: int) -> tuple[str, dict[str, Any], str, list[str], dict[str, Any]]:
         source_ip, sport, destination_ip, dport, transport, kind = events.labels[group]
@@ -402,13 +431,23 @@ def _request_level(
         }
         what = f"{source_ip}:{sport} → {destination_ip}:{dport}/{transport}"
         noun = kind.replace("_", " ") + "s"
-        return ("beacon.request", entities,
-                f"inside ONE {transport} connection {what} the client sent {{count}} {noun}",
-                [REQUEST_ATTACK.get(kind, "T1071")],
-                {"transaction_kind": kind, "network.transport": [transport]})
+        return (
+            "beacon.request",
+            entities,
+            f"inside ONE {transport} connection {what} the client sent {{count}} {noun}",
+            [REQUEST_ATTACK.get(kind, "T1071")],
+            {"transaction_kind": kind, "network.transport": [transport]},
+        )
 
-    alerts = _alerts_for(events, scores, th, profile, "request", describe,
-                         float(th["request_min_median_interval_seconds"]))
+    alerts = _alerts_for(
+        events,
+        scores,
+        th,
+        profile,
+        "request",
+        describe,
+        float(th["request_min_median_interval_seconds"]),
+    )
     return _best_per_connection(alerts)
 
 
@@ -419,8 +458,10 @@ def _best_per_connection(alerts: list[Alert]) -> list[Alert]:
     others: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for alert in alerts:
         key = tuple(sorted(alert.entities.items()))
-        summary = {"kind": alert.evidence["transaction_kind"],
-                   "score": alert.evidence["scores"]["total"]}
+        summary = {
+            "kind": alert.evidence["transaction_kind"],
+            "score": alert.evidence["scores"]["total"],
+        }
         others.setdefault(key, []).append(summary)
         if key not in best or alert.confidence > best[key].confidence:
             best[key] = alert
@@ -458,19 +499,20 @@ Describe = Callable[[int], tuple[str, dict[str, Any], str, list[str], dict[str, 
 
 
 def _alerts_for(
-    events: Events, scores: GroupScores, th: dict[str, Any], profile: str, level: str,
-    describe: Describe, min_median_interval: float | None = None,
+    events: Events,
+    scores: GroupScores,
+    th: dict[str, Any],
+    profile: str,
+    level: str,
+    describe: Describe,
+    min_median_interval: float | None = None,
 ) -> list[Alert]:
     base, low, medium = float(th["score_base"]), float(th["score_low"]), float(th["score_medium"])
     if min_median_interval is None:
         min_median_interval = float(th["min_median_interval_seconds"])
     percent = scores.total * 100.0
     median = scores.intervals.median
-    hit = (
-        scores.eligible
-        & (percent >= base)
-        & (np.nan_to_num(median) >= min_median_interval)
-    )
+    hit = scores.eligible & (percent >= base) & (np.nan_to_num(median) >= min_median_interval)
     starts, lengths = segment_bounds(events.group, events.n_groups)
     cap = int(th.get("max_intervals_in_evidence", 500))
     alerts: list[Alert] = []
@@ -521,8 +563,15 @@ def _alerts_for(
 
 
 def _evidence(
-    scores: GroupScores, group: int, level: str, intervals: FloatArray, sizes: FloatArray,
-    ports: IntArray, cap: int, profile: str, th: dict[str, Any],
+    scores: GroupScores,
+    group: int,
+    level: str,
+    intervals: FloatArray,
+    sizes: FloatArray,
+    ports: IntArray,
+    cap: int,
+    profile: str,
+    th: dict[str, Any],
 ) -> dict[str, Any]:
     def r(value: float, digits: int = 3) -> float | None:
         return None if np.isnan(value) else round(float(value), digits)
@@ -567,8 +616,15 @@ def _evidence(
 
 
 def _strobe_alerts(
-    flows: pa.Table, pair: IntArray, strobe: np.ndarray, src: IntArray, dst: IntArray,
-    src_values: list[str], dst_values: list[str], threshold: float, th: dict[str, Any],
+    flows: pa.Table,
+    pair: IntArray,
+    strobe: np.ndarray,
+    src: IntArray,
+    dst: IntArray,
+    src_values: list[str],
+    dst_values: list[str],
+    threshold: float,
+    th: dict[str, Any],
 ) -> list[Alert]:
     if not strobe.any():
         return []

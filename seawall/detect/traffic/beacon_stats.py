@@ -186,7 +186,11 @@ def robust_stats(
 
 
 def histogram_counts(
-    times: FloatArray, groups: IntArray, n_groups: int, window_start: float, bin_seconds: float,
+    times: FloatArray,
+    groups: IntArray,
+    n_groups: int,
+    window_start: float,
+    bin_seconds: float,
     bins: int,
 ) -> IntArray:
     """Events per (group, bin) as a G x bins matrix; times past the window land in the last bin."""
@@ -206,7 +210,10 @@ def cv_scores(hist: IntArray) -> FloatArray:
 
 
 def bimodal_scores(
-    hist: IntArray, sensitivity: float, outlier_removal: int, min_bins: int,
+    hist: IntArray,
+    sensitivity: float,
+    outlier_removal: int,
+    min_bins: int,
     min_peak_events: int = 1,
 ) -> tuple[FloatArray, IntArray]:
     """Share of non-empty bins whose heights fall in the two most common height buckets.
@@ -287,11 +294,15 @@ def score_groups(
 
     window = max(dataset_end - dataset_start, params.time_base_seconds, 1e-6)
     bin_seconds = window / params.histogram_bins
-    hist = histogram_counts(times, groups, n_groups, dataset_start, bin_seconds,
-                            params.histogram_bins)
+    hist = histogram_counts(
+        times, groups, n_groups, dataset_start, bin_seconds, params.histogram_bins
+    )
     cv = cv_scores(hist)
     bimodal, bars = bimodal_scores(
-        hist, params.mode_sensitivity, params.bimodal_outlier_removal, params.bimodal_min_bins,
+        hist,
+        params.mode_sensitivity,
+        params.bimodal_outlier_removal,
+        params.bimodal_min_bins,
         params.bimodal_min_peak_events,
     )
     histogram_score = np.maximum(cv, bimodal)

@@ -10,8 +10,9 @@ import numpy as np
 import pyarrow as pa
 
 from seawall.errors import Location, ParseIssue
-from seawall.records.schemas import FLOW
+from seawall.records.schemas import FLOW, conform
 from seawall.sources.base import SourceOptions, SourceResult
+from seawall.sources.flowexport import export_flows
 from seawall.sources.pcap.index import AppMetadata, MeteredPackets, PacketIndex
 from seawall.sources.pcap.meter import meter_flows
 from seawall.sources.pcap.reader import capture_format, read_index
@@ -52,12 +53,18 @@ class PcapSource:
             result.tables["transaction"] = app.transactions
             result.tables["packet"] = app.packets
 
-        for exported in decode_export_packets(index, metered, options):
-            flows = pa.concat_tables([flows, exported])
+        exported, export_issues, export_stats = export_flows(index, options)
+        result.issues.extend(export_issues)
+        if exported.num_rows:
+            flows = pa.concat_tables([flows, conform(exported, "flow")])
         result.tables["flow"] = flows
         result.units_read = len(index)
         result.stats = capture_stats(index, metered, result.issues, os.path.getsize(path))
         result.stats["flows"] = flows.num_rows
+        result.stats.update({f"export_{k}": v for k, v in export_stats.items() if v})
+        if app is not None:
+            result.issues.extend(app.issues)
+            result.stats.update({f"appmeta_{k}": v for k, v in app.stats.items()})
         return result
 
 
@@ -95,15 +102,6 @@ def merge_flow_columns(flows: pa.Table, columns: dict[str, list[object]]) -> pa.
         field = FLOW.field(name)
         flows = flows.set_column(position, field, pa.array(values, type=field.type))
     return flows
-
-
-def decode_export_packets(
-    index: PacketIndex, metered: MeteredPackets, options: SourceOptions
-) -> list[pa.Table]:
-    """Hook for NetFlow/IPFIX/sFlow export datagrams found in the capture's UDP payloads:
-    the flow-export decoder (``seawall.sources.flowexport``) turns them into extra FLOW
-    rows here, keeping template state in ``options.shared``. Not connected yet: no rows."""
-    return []
 
 
 def capture_stats(

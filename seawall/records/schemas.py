@@ -70,6 +70,11 @@ FLOW = _schema(
         pa.field("tunnel.source.ip", pa.string()),
         pa.field("tunnel.destination.ip", pa.string()),
         pa.field("flow.sampling_rate", pa.int32()),  # exporter sampling (1 = unsampled)
+        # Exporter-only context (NetFlow/IPFIX/sFlow): SNMP ifIndex and BGP AS numbers.
+        pa.field("observer.ingress.interface.id", pa.int64()),
+        pa.field("observer.egress.interface.id", pa.int64()),
+        pa.field("source.as.number", pa.int64()),
+        pa.field("destination.as.number", pa.int64()),
         pa.field("observer.type", pa.string()),  # pcap | netflow | ipfix | sflow | zeek | suricata
         pa.field("observer.ip", pa.string()),  # exporter / sensor address
         pa.field("observer.name", pa.string()),

@@ -235,7 +235,6 @@ def build_table(batches: list[FlowBatch]) -> tuple[pa.Table, dict[str, pa.Array]
     for out_name, (key, dtype, arrow_type) in simple.items():
         values, mask = _column(batches, key, dtype)
         columns[out_name] = _arrow(values, mask, arrow_type)
-    table = from_columns("flow", columns, num_rows=total)
     extras = {}
     for key, out_name in EXTRA_COLUMNS.items():
         values, mask = _column(batches, key, np.int64)
@@ -243,4 +242,6 @@ def build_table(batches: list[FlowBatch]) -> tuple[pa.Table, dict[str, pa.Array]
         absent = values < 0
         mask = absent if mask is None else (mask | absent)
         extras[out_name] = _arrow(values, mask, pa.int64())
+        columns[out_name] = extras[out_name]
+    table = from_columns("flow", columns, num_rows=total)
     return table, extras

@@ -12,7 +12,6 @@ import pyarrow as pa
 from seawall.errors import Location, ParseIssue
 from seawall.records.schemas import FLOW, conform
 from seawall.sources.base import SourceOptions, SourceResult
-from seawall.sources.flowexport import export_flows
 from seawall.sources.pcap.index import AppMetadata, MeteredPackets, PacketIndex
 from seawall.sources.pcap.meter import meter_flows
 from seawall.sources.pcap.reader import capture_format, read_index
@@ -52,6 +51,9 @@ class PcapSource:
         if app is not None:
             result.tables["transaction"] = app.transactions
             result.tables["packet"] = app.packets
+
+        # Imported here: flowexport reads PacketIndex from this package (import cycle).
+        from seawall.sources.flowexport import export_flows
 
         exported, export_issues, export_stats = export_flows(index, options)
         result.issues.extend(export_issues)

@@ -135,11 +135,17 @@ def demo(fmt: str, out: str | None, profile: str) -> None:
 
 @cli.command("detectors")
 @click.option("--profile", type=click.Choice(["default", "lab"]), default="default")
-def list_detectors(profile: str) -> None:
+@click.option("--markdown", is_flag=True, help="print the full catalogue as Markdown")
+def list_detectors(profile: str, markdown: bool) -> None:
     """List the detectors, their ATT&CK techniques and thresholds."""
     from seawall.detect import load_all
     from seawall.detect.base import REGISTRY, load_thresholds
 
+    if markdown:
+        from seawall.detect.catalog import render_markdown
+
+        sys.stdout.write(render_markdown())
+        return
     load_all()
     console = Console()
     for name in sorted(REGISTRY):

@@ -127,7 +127,7 @@ def demo(fmt: str, out: str | None, profile: str) -> None:
             profile="lab" if profile == "default" else profile,
             store_dir=store_dir,
             config_path=None,
-            intel_paths=[str(samples / "demo-indicators.txt")],
+            intel_paths=[str(resources.files("seawall.data") / "demo-indicators.txt")],
             detectors=None,
             options=None,
         )

@@ -78,7 +78,8 @@ def print_table(report: HuntReport, console: Console, max_issues: int = 20) -> N
         first = alert.first_seen.strftime("%Y-%m-%d %H:%M:%S") if alert.first_seen else ""
         table.add_row(
             f"[{style}]{alert.severity}[/]",
-            f"[bold]{escape(alert.title)}[/]\n[dim]{alert.detector}: {escape(alert.explanation)}[/]",
+            f"[bold]{escape(alert.title)}[/]\n"
+            f"[dim]{alert.detector}: {escape(alert.explanation)}[/]",
             escape(_entities_text(alert.entities)),
             first,
         )

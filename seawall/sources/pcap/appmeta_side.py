@@ -3,7 +3,8 @@
 ARP, CDP and LLDP give one row per frame. Tunnel headers are aggregated to one row per
 (kind, outer source, outer destination, tunnel id) with the first frame, the packet count
 (in ``detail``) and the byte total; to keep Python parsing off the hot path only one packet
-per (encapsulation, outer pair, inner 5-tuple[, ESP SPI]) is parsed and stands for its group.
+per (encapsulation, outer pair, inner 5-tuple[, ESP SPI | IKE SPIs and header fields]) is
+parsed and stands for its group.
 """
 
 from __future__ import annotations
@@ -205,9 +206,8 @@ def inspect_tunnels(ctx: Context) -> None:
     esp = (proto[cand] == 50) & (ix.l4_offset[cand] >= 0)
     spi_pos = ix.data_offset[cand].astype(np.int64) + ix.l4_offset[cand].astype(np.int64)
     spi = np.where(esp, _be32(ctx, spi_pos), 0)
-    ike = udp_ports[cand] & (ix.tunnel[cand] == TUNNEL_NONE)
-    unique_key = np.where(ike, cand, -1)  # IKE messages differ one by one: parse each
-    columns = [
+    udp_header = _udp_header_key(ctx, cand, udp_ports[cand] & (ix.tunnel[cand] == TUNNEL_NONE))
+    base = [
         ix.tunnel[cand],
         ix.outer_src_hi[cand],
         ix.outer_src_lo[cand],
@@ -221,18 +221,18 @@ def inspect_tunnels(ctx: Context) -> None:
         ix.sport[cand],
         ix.dport[cand],
         spi,
-        unique_key,
     ]
-    key = np.stack([np.asarray(c).astype(np.int64).view(np.uint64) for c in columns], axis=1)
-    _, rep_at, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    counts = np.bincount(inverse)
-    sizes = np.bincount(inverse, weights=ix.wirelen[cand].astype(np.float64))
-    firsts = np.full(len(rep_at), len(ix), np.int64)
-    np.minimum.at(firsts, inverse, cand)
+    base = [np.asarray(c).astype(np.int64) for c in base]
+    group_of, rep, first_of = _groups(cand, base + udp_header)
+    counts = np.bincount(group_of)
+    sizes = np.bincount(group_of, weights=ix.wirelen[cand].astype(np.float64))
+    # Visit groups in (endpoints, SPI, first packet) order: the first header seen for a
+    # tunnel is then the one of its earliest packet, as if every packet were parsed.
+    visit = np.lexsort([first_of, *(c[rep] for c in reversed(base))])
 
     found: dict[tuple[str, str, str, int | None], _Tunnel] = {}
-    for g, p in enumerate(cand[rep_at].tolist()):
+    for g in visit.tolist():
+        p = int(cand[rep[g]])
         try:
             headers = proto_tunnel.tunnel_headers(ix.packet(p), int(ix.linktype[p]))
         except Exception as exc:
@@ -242,12 +242,12 @@ def inspect_tunnels(ctx: Context) -> None:
             k = (h.kind, h.src, h.dst, h.tunnel_id)
             seen = found.get(k)
             if seen is None:
-                found[k] = _Tunnel(int(firsts[g]), int(counts[g]), int(sizes[g]), h)
+                found[k] = _Tunnel(int(first_of[g]), int(counts[g]), int(sizes[g]), h)
                 continue
             seen.packets += int(counts[g])
             seen.bytes += int(sizes[g])
-            if firsts[g] < seen.first:
-                seen.first = int(firsts[g])
+            if first_of[g] < seen.first:
+                seen.first = int(first_of[g])
             if h.dh_groups and not seen.header.dh_groups:
                 seen.header = h  # keep the message that carries the proposals
     for t in sorted(found.values(), key=lambda t: t.first):
@@ -267,6 +267,74 @@ def inspect_tunnels(ctx: Context) -> None:
                 "packet.bytes": min(t.bytes, _INT32_MAX),
             },
         )
+
+
+def _groups(
+    cand: np.ndarray, columns: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group id of each candidate (rows equal in every column), each group's first row and
+    first packet."""
+    order = np.lexsort([cand, *columns[::-1]])
+    change = np.zeros(len(order), bool)
+    change[0] = True
+    for c in columns:
+        s = c[order]
+        change[1:] |= s[1:] != s[:-1]
+    starts = np.flatnonzero(change)
+    group_of = np.empty(len(order), np.int64)
+    group_of[order] = np.cumsum(change) - 1
+    rep = order[starts]
+    return group_of, rep, cand[rep]
+
+
+def _udp_header_key(ctx: Context, cand: np.ndarray, udp: np.ndarray) -> list[np.ndarray]:
+    """Columns that decide the header of UDP-port tunnel candidates without inner IP: IKE
+    header fields (its SPIs, next payload, version, exchange, flags; not the message id),
+    or the ESP-in-UDP SPI. Other such packets (VXLAN/GTP that did not decode) stay one
+    group each."""
+    zeros = np.zeros(len(cand), np.int64)
+    if not udp.any():
+        return [zeros, zeros, zeros, zeros, zeros]
+    ix = ctx.index
+    sport, dport = ix.sport[cand], ix.dport[cand]
+
+    def on(port: int) -> np.ndarray:
+        return (sport == port) | (dport == port)
+
+    others = on(proto_tunnel.PORT_VXLAN) | on(proto_tunnel.PORT_GTPU)
+    nat = udp & on(proto_tunnel.PORT_IKE_NAT) & ~others
+    ike500 = udp & on(proto_tunnel.PORT_IKE) & ~on(proto_tunnel.PORT_IKE_NAT) & ~others
+    plen = ctx.plen[cand]
+    marker = ctx.payload_head4(cand)
+    nat_ike = nat & (marker == 0)
+    esp_udp = nat & (marker != 0)
+    at = np.where(nat_ike, 4, 0)
+    ike = nat_ike | ike500
+    size = plen - at
+    start = ctx.pstart[cand] + at
+    ispi, rspi = _be64(ctx, start), _be64(ctx, start + 8)
+    fields = _be32(ctx, start + 16)  # next payload, version, exchange, flags
+    length = _be32(ctx, start + 24)
+    major = (fields >> 16) & 0xF0
+    ike_ok = ike & (size >= 28) & ((major == 0x10) | (major == 0x20)) & (length >= 28)
+    kind = np.where(
+        ike_ok, 1, np.where(ike, 2, np.where(esp_udp & (plen >= 8), 3, np.where(esp_udp, 4, 0)))
+    )
+    kind = np.where(nat_ike, kind + 4, kind)
+    return [
+        np.where(udp & (kind == 0), cand, -1),  # undecided: one group per packet
+        kind,
+        np.where(ike_ok, ispi, np.where(esp_udp & (plen >= 8), marker, 0)),
+        np.where(ike_ok, rspi, 0),
+        np.where(ike_ok, fields, 0),
+    ]
+
+
+def _be64(ctx: Context, pos: np.ndarray) -> np.ndarray:
+    """Big-endian 64-bit values as int64 (same bits)."""
+    hi = _be32(ctx, pos).astype(np.uint64)
+    lo = _be32(ctx, pos + 4).astype(np.uint64)
+    return ((hi << np.uint64(32)) | lo).view(np.int64)
 
 
 def _be32(ctx: Context, pos: np.ndarray) -> np.ndarray:

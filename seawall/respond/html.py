@@ -32,7 +32,8 @@ def render_html(report: HuntReport) -> str:
     for alert in report.alerts:
         body = alert.to_dict()
         evidence = redact(body["evidence"])
-        intervals = evidence.pop("intervals", None)
+        intervals = evidence.pop("intervals_s", None)
+        sizes = evidence.pop("sizes_bytes", None)
         body["evidence_json"] = json.dumps(evidence, indent=1)[:4000]
         body["chart"] = (
             histogram_svg(intervals, label="intervals between check-ins (s)") if intervals else ""

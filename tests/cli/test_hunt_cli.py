@@ -117,7 +117,8 @@ def test_html_report_is_self_contained(tmp_path):
     html = out.read_text()
     assert html.startswith("<!doctype html>")
     assert "<script src" not in html and "http://" not in html.split("<body>")[0]
-    assert "<svg" in html  # interval histogram / timeline
+    assert 'aria-label="intervals between check-ins (s)"' in html  # beacon histogram
+    assert 'aria-label="timeline"' in html
     assert "172.18.0.3" in html
 
 

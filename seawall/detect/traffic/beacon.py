@@ -101,6 +101,51 @@ class Events:
     "requests inside one connection (RITA v5 style scores)",
 )
 def detect_beacons(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
+    # A hunt over a folder may hold captures taken years apart; RITA's bins span "the
+    # dataset", which would then be years wide and flatten every histogram. Score each
+    # observation window (activity separated by a long silence) on its own.
+    gap = float(ctx.thresholds.get("observation_gap_seconds", 86400))
+    windows = _observation_windows(tables, gap)
+    if len(windows) <= 1:
+        return _detect_window(tables, ctx)
+    alerts: list[Alert] = []
+    for low, high in windows:
+        alerts.extend(_detect_window(_slice_window(tables, low, high), ctx))
+    return alerts
+
+
+def _observation_windows(tables: RecordTables, gap_seconds: float) -> list[tuple[int, int]]:
+    """[first, last] microsecond bounds of activity separated by more than ``gap_seconds``."""
+    parts = []
+    for table in (tables.flows, tables.transactions):
+        if table.num_rows:
+            column = pc.drop_null(table.column("event.start").cast(pa.int64()))
+            parts.append(column.to_numpy())
+    if not parts:
+        return []
+    times = np.sort(np.concatenate(parts))
+    if times.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(times) > gap_seconds * 1e6)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [times.size - 1]))
+    return [(int(times[a]), int(times[b])) for a, b in zip(starts, ends, strict=True)]
+
+
+def _slice_window(tables: RecordTables, low: int, high: int) -> RecordTables:
+    def cut(table: pa.Table) -> pa.Table:
+        if table.num_rows == 0:
+            return table
+        start = table.column("event.start").cast(pa.int64())
+        keep = pc.and_(pc.greater_equal(start, low), pc.less_equal(start, high))
+        return table.filter(pc.fill_null(keep, False))
+
+    return RecordTables(
+        flows=cut(tables.flows), transactions=cut(tables.transactions), packets=tables.packets
+    )
+
+
+def _detect_window(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     th = ctx.thresholds
     params = ScoringParams.from_thresholds(th)
     span = _dataset_span(tables)

@@ -42,10 +42,33 @@ def histogram_svg(
 
 
 def timeline_svg(
-    spans: Sequence[tuple[str, datetime | None, datetime | None, str]], *, width: int = 900
+    spans: Sequence[tuple[str, datetime | None, datetime | None, str]],
+    *,
+    width: int = 900,
+    gap_seconds: float = 86400.0,
 ) -> str:
-    """One horizontal bar per (label, start, end, colour): when each finding was active."""
-    rows = [(lab, s, e or s, c) for lab, s, e, c in spans if s is not None]
+    """One horizontal bar per (label, start, end, colour): when each finding was active.
+
+    Findings separated by more than ``gap_seconds`` get their own chart, so captures taken
+    years apart do not squeeze each other into slivers."""
+    rows = sorted(
+        ((lab, s, e or s, c) for lab, s, e, c in spans if s is not None), key=lambda r: r[1]
+    )
+    charts: list[str] = []
+    group: list[tuple[str, datetime, datetime, str]] = []
+    group_end = 0.0
+    for row in rows:
+        if group and row[1].timestamp() - group_end > gap_seconds:
+            charts.append(_timeline_group(group, width))
+            group = []
+        group.append(row)
+        group_end = max(group_end, row[2].timestamp()) if len(group) > 1 else row[2].timestamp()
+    if group:
+        charts.append(_timeline_group(group, width))
+    return "".join(charts)
+
+
+def _timeline_group(rows: Sequence[tuple[str, datetime, datetime, str]], width: int) -> str:
     if not rows:
         return ""
     t0 = min(s.timestamp() for _, s, _, _ in rows)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from seawall.sources.pcap import proto_dns, proto_snmp
-from seawall.sources.pcap.appmeta_context import Context
+from seawall.sources.pcap import dns_columns, proto_snmp
+from seawall.sources.pcap.appmeta_context import MAX_ISSUES, Context
 
 # QUIC long-header versions: v1, v2, IETF drafts (0xff0000xx) are matched separately.
 QUIC_VERSIONS = (0x00000001, 0x6B3343CF)
@@ -16,60 +16,124 @@ def _direction(ctx: Context, pkt: int) -> str:
 
 
 def inspect_dns(ctx: Context, pkts: np.ndarray, over_tcp: np.ndarray) -> None:
-    """One transaction per query/response pair, matched on (flow, DNS id) in time order."""
-    pending: dict[tuple[int, int], list[int]] = {}  # -> rows (index into ``pairs``)
-    pairs: list[dict[str, object]] = []
-    where: list[tuple[int, int]] = []  # (packet, flow) of each pair's row
-    for p, tcp in zip(pkts.tolist(), over_tcp.tolist(), strict=True):
-        data = ctx.payload(p)
-        if tcp:
-            data = data[2:]  # RFC 1035 4.2.2 length prefix
-        try:
-            msg = proto_dns.parse_dns(data)
-        except Exception as exc:
-            ctx.malformed("dns", p, f"DNS parser failed: {exc!r}")
+    """One transaction per query/response pair, matched on (flow, DNS id) in time order:
+    a response answers the oldest unanswered query of its (flow, id)."""
+    if len(pkts) == 0:
+        return
+    skip = np.where(over_tcp, 2, 0)  # RFC 1035 4.2.2 length prefix
+    size = np.maximum(ctx.plen[pkts] - skip, 0)
+    cols = dns_columns.decode_dns(ctx.raw, ctx.pstart[pkts] + skip, size)
+    _dns_problems(ctx, pkts, over_tcp, size, cols)
+    ok = np.flatnonzero(cols.ok)
+    if len(ok) == 0:
+        return
+    p, f = pkts[ok], ctx.flow_id[pkts[ok]]
+    ctx.stats["dns_message"] += len(ok)
+    for flow in np.unique(f).tolist():
+        ctx.label(flow, "dns")
+    names = np.asarray(cols.name, object)[ok]
+    has_name = np.flatnonzero(names != None)  # noqa: E711
+    first_named, at = np.unique(f[has_name], return_index=True)
+    for flow, name in zip(first_named.tolist(), names[has_name[at]].tolist(), strict=True):
+        ctx.set_flow("dns.question.name", flow, name)
+
+    answer = _match_responses(f, cols.ident[ok], cols.is_response[ok])
+    is_query = ~cols.is_response[ok]
+    direction = np.where(ctx.fwd[p], "client", "server")
+    qtype = np.asarray(dns_columns.qtype_names(cols.qtype[ok]), object)
+    rcode = np.asarray(dns_columns.rcode_names(cols.rcode[ok]), object)
+    ancount, msg_size = cols.ancount[ok], size[ok]
+    answered = np.flatnonzero(is_query & (answer >= 0))
+    unanswered = np.flatnonzero(is_query & (answer < 0))
+    unmatched = np.flatnonzero(~is_query & ~np.isin(np.arange(len(ok)), answer))
+    # One batch per row shape, created in the order the first row of each shape appears.
+    shapes = [(rows, kind) for kind, rows in enumerate((answered, unanswered, unmatched))]
+    for rows, kind in sorted(shapes, key=lambda s: int(s[0][0]) if len(s[0]) else len(ok)):
+        if len(rows) == 0:
             continue
-        if msg is None:
-            if tcp:
-                ctx.stats["dns_tcp_segment_skipped"] += 1  # continuation of a long message
-            else:
-                ctx.malformed("dns", p, f"{len(data)}-byte payload on port 53 is no DNS message")
-            continue
-        f = int(ctx.flow_id[p])
-        ctx.stats["dns_message"] += 1
-        ctx.label(f, "dns")
-        ctx.set_flow("dns.question.name", f, msg.name)
-        key = (f, msg.id)
-        if msg.is_response:
-            waiting = pending.get(key)
-            if waiting:
-                row = pairs[waiting.pop(0)]
-                row.update(_response_fields(msg, len(data)))
-                row["transaction.packets"] = 2
-                continue
-            fields = {"transaction.direction": _direction(ctx, p), "transaction.bytes": 0,
-                      "transaction.packets": 1, **_response_fields(msg, len(data))}
+        head = {"transaction.direction": direction[rows].tolist()}
+        question = {
+            "transaction.kind": ["dns_query"] * len(rows),
+            "dns.question.name": names[rows].tolist(),
+            "dns.question.type": qtype[rows].tolist(),
+        }
+        by = answer[rows] if kind == 0 else rows  # whose response fields the row carries
+        response = {
+            "dns.response_code": rcode[by].tolist(),
+            "dns.answers.count": ancount[by].tolist(),
+            "dns.response.bytes": msg_size[by].tolist(),
+        }
+        if kind == 0:
+            values = {**head, "transaction.bytes": msg_size[rows].tolist(),
+                      "transaction.packets": [2] * len(rows), **question, **response}
+        elif kind == 1:
+            values = {**head, "transaction.bytes": msg_size[rows].tolist(),
+                      "transaction.packets": [1] * len(rows), **question}
         else:
-            fields = {"transaction.direction": _direction(ctx, p), "transaction.bytes": len(data),
-                      "transaction.packets": 1}
-            pending.setdefault(key, []).append(len(pairs))
-        fields.update({
-            "transaction.kind": "dns_query",
-            "dns.question.name": msg.name,
-            "dns.question.type": msg.qtype_name,
-        })
-        pairs.append(fields)
-        where.append((p, f))
-    for (p, f), fields in zip(where, pairs, strict=True):
-        ctx.transactions.add(p, f, fields)
+            values = {**head, "transaction.bytes": [0] * len(rows),
+                      "transaction.packets": [1] * len(rows), **response, **question}
+        ctx.transactions.extend(p[rows], f[rows], values)
 
 
-def _response_fields(msg: proto_dns.DnsMessage, size: int) -> dict[str, object]:
-    return {
-        "dns.response_code": msg.rcode_name,
-        "dns.answers.count": msg.ancount,
-        "dns.response.bytes": size,
-    }
+def _dns_problems(
+    ctx: Context,
+    pkts: np.ndarray,
+    over_tcp: np.ndarray,
+    size: np.ndarray,
+    cols: dns_columns.DnsColumns,
+) -> None:
+    """Count and locate payloads that are no DNS message (a TCP segment continuing a long
+    message is only counted)."""
+    not_dns = ~cols.ok
+    not_dns[list(cols.error)] = False
+    skipped = int((not_dns & over_tcp).sum())
+    if skipped:
+        ctx.stats["dns_tcp_segment_skipped"] += skipped
+    bad = np.flatnonzero(not_dns & ~over_tcp)
+    failed = np.asarray(sorted(cols.error), np.int64)
+    rows = np.sort(np.r_[bad, failed])
+    room = max(MAX_ISSUES - len(ctx.issues), 0)
+    for row in rows[:room].tolist():
+        reason = (
+            f"DNS parser failed: {cols.error[row]}"
+            if row in cols.error
+            else f"{int(size[row])}-byte payload on port 53 is no DNS message"
+        )
+        ctx.malformed("dns", int(pkts[row]), reason)
+    if len(rows) > room:
+        ctx.stats["dns_malformed"] += len(rows) - room
+
+
+def _match_responses(flow: np.ndarray, ident: np.ndarray, is_response: np.ndarray) -> np.ndarray:
+    """For each message (in capture order), the position of the response that answers it
+    (queries only; -1: none). Per (flow, id) a response takes the oldest query still
+    unanswered; the k-th response of a key answers query number M_k, where
+    M_k = min(M_(k-1) + 1, queries before it), i.e. k + min(0, min_j<=k(Q_j - j))."""
+    m = len(flow)
+    answer = np.full(m, -1, np.int64)
+    order = np.lexsort((np.arange(m), ident, flow))
+    fo, io = flow[order], ident[order]
+    new = np.r_[True, (fo[1:] != fo[:-1]) | (io[1:] != io[:-1])]
+    group = np.cumsum(new) - 1
+    first = np.flatnonzero(new)[group]  # sorted position where the row's key starts
+    query = ~is_response[order]
+    cq = np.cumsum(query)
+    queries_before = cq - query - (cq[first] - query[first])  # within the key
+    queries_ahead = cq[first] - query[first]  # queries of earlier keys
+    resp = np.flatnonzero(~query)
+    if len(resp) == 0:
+        return answer
+    g = group[resp]
+    k = np.arange(len(resp)) - np.searchsorted(g, g)  # 0-based rank among the key's responses
+    big = 4 * (m + 2)
+    lowest = np.minimum.accumulate(queries_before[resp] - (k + 1) - g * big) + g * big
+    matched_count = (k + 1) + np.minimum(0, lowest)
+    previous = np.where(k > 0, np.r_[0, matched_count[:-1]], 0)
+    hit = matched_count > previous
+    query_sorted = np.flatnonzero(query)
+    q_at = query_sorted[queries_ahead[resp[hit]] + matched_count[hit] - 1]
+    answer[order[q_at]] = order[resp[hit]]
+    return answer
 
 
 def inspect_snmp(ctx: Context, pkts: np.ndarray) -> None:

@@ -1,12 +1,14 @@
 """All traffic detectors over N reproducibly generated flows: flows/s and peak memory.
 
-Ours: the partitioned engine (hash of source.ip into K partitions, every registered
-detector per partition), so memory is bounded by partition size. Peer: DuckDB SQL doing the
+Ours: the partitioned engine (crc32 of source.ip into K partitions, every registered
+detector per partition, ``--workers`` processes at once), so memory is bounded by partition
+size. Wall and CPU time (this process and its workers) are both printed, with the load
+average, because the machine may be shared. Peer: DuckDB SQL doing the
 core aggregation RITA-style beacon analysis needs (per source/destination pair: count,
 intervals between starts, their median and MAD, bytes statistics) over the same Parquet.
 RITA itself needs Zeek logs and ClickHouse, which cannot run on this machine.
 
-    python bench/detectors.py --flows 10000000 --partitions 10 --runs 3
+    python bench/detectors.py --flows 10000000 --partitions 10 --runs 3 --workers 2
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def generate(flows: int, batch: int) -> list[str]:
     import pyarrow.parquet as pq
     from genflows import flow_batches
 
-    folder = WORK / f"flows-{flows}"
+    folder = WORK / f"flows-v2-{flows}"  # v2: session/diurnal background, planted behaviours
     done = folder / "DONE"
     if done.exists():
         return sorted(str(p) for p in folder.glob("*.parquet"))
@@ -44,13 +46,17 @@ def generate(flows: int, batch: int) -> list[str]:
     return files
 
 
-def run_ours(files: list[str], partitions: int) -> dict[str, float]:
+def run_ours(files: list[str], partitions: int, workers: int) -> dict[str, float]:
     from seawall.detect.base import DetectContext
     from seawall.engines.partitioned import run_partitioned
 
     t = time.perf_counter()
     alerts = run_partitioned(
-        {"flow": files}, DetectContext(), partitions=partitions, workdir=str(WORK)
+        {"flow": files},
+        DetectContext(),
+        partitions=partitions or None,
+        workers=workers,
+        workdir=str(WORK),
     )
     seconds = time.perf_counter() - t
     return {"seconds": seconds, "alerts": len(alerts)}
@@ -69,13 +75,27 @@ def run_peer(files: list[str]) -> dict[str, float]:
         agg AS (SELECT s, d, count(*) n, median(gap) med, quantile_cont(gap, 0.25) q1,
                        quantile_cont(gap, 0.75) q3, median(b) mb, mad(b) madb
                 FROM iv GROUP BY s, d HAVING count(*) >= 4)
-        SELECT count(*) FROM agg""").fetchall()
+        SELECT count(*), sum(n), sum(med), sum(q1), sum(q3), sum(mb), sum(madb)
+        FROM agg""").fetchall()  # every aggregate used, so none is optimized away
     return {"seconds": time.perf_counter() - t}
 
 
-def child(mode: str, files: list[str], partitions: int) -> dict[str, float]:
-    out = run_ours(files, partitions) if mode == "ours" else run_peer(files)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def child(mode: str, files: list[str], partitions: int, workers: int) -> dict[str, float]:
+    cpu = _cpu_seconds()
+    out = run_ours(files, partitions, workers) if mode == "ours" else run_peer(files)
+    out["cpu_seconds"] = _cpu_seconds() - cpu
+    # Largest of this process (VmHWM: ru_maxrss would carry the launching process's peak
+    # across exec) and any worker process.
+    status = Path("/proc/self/status").read_text()
+    own_kb = int(status.split("VmHWM:")[1].split()[0])
+    workers_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out["peak_rss_mb"] = max(own_kb, workers_kb) / 1024
     return out
 
 
@@ -83,15 +103,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flows", type=int, default=10_000_000)
     parser.add_argument("--batch", type=int, default=1_000_000)
-    parser.add_argument("--partitions", type=int, default=10)
+    parser.add_argument(
+        "--partitions", type=int, default=10, help="0: chosen from the row count"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", choices=["ours", "peer"])
     parser.add_argument("--files", default="")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.files.split(","), args.partitions)))
+        print(
+            json.dumps(child(args.child, args.files.split(","), args.partitions, args.workers))
+        )
         return
     files = generate(args.flows, args.batch)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     results: dict[str, list[dict[str, float]]] = {"ours": [], "peer": []}
     for _ in range(args.runs):
         for mode in ("ours", "peer"):
@@ -105,6 +131,8 @@ def main() -> None:
                     ",".join(files),
                     "--partitions",
                     str(args.partitions),
+                    "--workers",
+                    str(args.workers),
                 ],
                 check=True,
                 capture_output=True,
@@ -113,16 +141,24 @@ def main() -> None:
             )
             results[mode].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     med = {m: statistics.median(r["seconds"] for r in rs) for m, rs in results.items()}
+    cpu = {m: statistics.median(r["cpu_seconds"] for r in rs) for m, rs in results.items()}
     rss = {m: max(r["peak_rss_mb"] for r in rs) for m, rs in results.items()}
-    print(f"flows: {args.flows:,}  partitions: {args.partitions}  runs: {args.runs}")
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    print(
+        f"flows: {args.flows:,}  partitions: {args.partitions or 'auto'}  "
+        f"workers: {args.workers}  runs: {args.runs}  cores: {os.cpu_count()}"
+    )
+    print(f"load average before: {' '.join(load_before)}  after: {' '.join(load_after)}")
     print(
         f"ours (all detectors): {args.flows / med['ours']:,.0f} flows/s, "
-        f"median {med['ours']:.2f} s, peak RSS {rss['ours']:.0f} MB, "
-        f"alerts {results['ours'][0]['alerts']:.0f}"
+        f"median {med['ours']:.2f} s wall, {cpu['ours']:.2f} s CPU "
+        f"({args.flows / cpu['ours']:,.0f} flows per CPU second), "
+        f"peak RSS {rss['ours']:.0f} MB, alerts {results['ours'][0]['alerts']:.0f}"
     )
     print(
         f"peer (DuckDB beacon aggregation only): {args.flows / med['peer']:,.0f} flows/s, "
-        f"median {med['peer']:.2f} s, peak RSS {rss['peer']:.0f} MB"
+        f"median {med['peer']:.2f} s wall, {cpu['peer']:.2f} s CPU, "
+        f"peak RSS {rss['peer']:.0f} MB"
     )
     print(f"ratio ours/peer (throughput): {med['peer'] / med['ours']:.2f}")
 

@@ -4,50 +4,137 @@ Detectors group by the flow's source (scan, brute force, DNS tunnel per client) 
 source/destination pair (beacon, exfil), so hashing records by ``source.ip`` into K
 partitions keeps every group inside one partition: each detector sees all the records of
 its entities at once, and only 1/K of the data is in memory.
+
+The plan is made from row counts in the Parquet footers: an input no larger than
+``rows_per_partition`` is read and analysed as it is (no re-partition write). A larger one
+is read one file at a time, each row sent to partition ``crc32(source.ip) % K``, and the
+pieces spilled to uncompressed Arrow IPC files (a memory copy, no encoding); each partition
+is then memory-mapped and analysed. Both steps can run in several worker processes; peak
+memory is then about ``workers`` input files or partitions.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
 
-import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seawall.detect.base import DetectContext, RecordTables
 from seawall.engines.local import run_detectors
 from seawall.records import SCHEMAS, conform, empty
 from seawall.records.alerts import Alert, sort_alerts
-from seawall.store.duck import query_arrow
 
+J = TypeVar("J")
+R = TypeVar("R")
 KINDS = {"flow": "flows", "transaction": "transactions", "packet": "packets"}
+# About 2 GB of detector working memory per partition of flows on the benchmark mix.
+DEFAULT_ROWS_PER_PARTITION = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    partitions: int
+    rows: int
+
+
+def count_rows(files: Sequence[str]) -> int:
+    """Rows of Parquet files, from their footers (nothing else is read)."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def plan(
+    inputs: dict[str, Sequence[str]],
+    partitions: int | None = None,
+    rows_per_partition: int = DEFAULT_ROWS_PER_PARTITION,
+) -> Plan:
+    """How many partitions: ``partitions`` if given, else enough that none holds more than
+    ``rows_per_partition`` rows of the largest record kind (on average)."""
+    rows = max((count_rows(files) for files in inputs.values() if files), default=0)
+    if partitions is None:
+        partitions = max(1, math.ceil(rows / max(rows_per_partition, 1)))
+    if partitions < 1:
+        raise ValueError("partitions must be at least 1")
+    return Plan(partitions=partitions, rows=rows)
+
+
+def partition_of(source_ip: pa.ChunkedArray | pa.Array, partitions: int) -> np.ndarray:
+    """Partition number of each row: crc32 of its ``source.ip`` text modulo ``partitions``
+    (stable across files, processes and runs; null addresses go to partition 0)."""
+    encoded = pc.dictionary_encode(pc.fill_null(source_ip, ""))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    values = encoded.dictionary.to_pylist()
+    hashes = np.fromiter(
+        (zlib.crc32(v.encode()) % partitions for v in values), dtype=np.int32, count=len(values)
+    )
+    return hashes[np.asarray(encoded.indices.to_numpy(zero_copy_only=False))]
+
+
+def _non_null_columns(path: str) -> list[str]:
+    meta = pq.ParquetFile(path).metadata
+    names = meta.schema.names
+    keep = []
+    for index, name in enumerate(names):
+        for group in range(meta.num_row_groups):
+            chunk = meta.row_group(group).column(index)
+            stats = chunk.statistics
+            if stats is None or not stats.has_null_count or stats.null_count < chunk.num_values:
+                keep.append(name)
+                break
+    return keep
+
+
+def _spill_file(job: tuple[str, str, int, int, str]) -> None:
+    """Split one Parquet file into ``partitions`` Arrow IPC files under ``target``."""
+    kind, path, index, partitions, target = job
+    # Columns that are null throughout (per the footer statistics) are neither read nor
+    # written: conform() restores them when the partition is read.
+    table = pq.read_table(path, columns=_non_null_columns(path), use_threads=False)
+    if "source.ip" not in table.column_names:
+        raise ValueError(f"{path}: no source.ip values; partitioning needs them ({kind} records)")
+    table = table.combine_chunks()
+    part = partition_of(table.column("source.ip"), partitions)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+    ordered = table.take(pa.array(order))
+    for k in range(partitions):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        if hi <= lo:
+            continue
+        folder = os.path.join(target, f"part={k}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{index:06d}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, ordered.schema) as writer:
+            writer.write_table(ordered.slice(lo, hi - lo))
 
 
 def partition_files(
-    inputs: dict[str, Sequence[str]], partitions: int, workdir: str, threads: int = 2
+    inputs: dict[str, Sequence[str]], partitions: int, workdir: str, workers: int = 1
 ) -> dict[str, str]:
-    """Write each kind's Parquet inputs re-partitioned by hash(source.ip) % partitions.
+    """Write each kind's Parquet inputs re-partitioned by crc32(source.ip) % partitions.
 
-    Returns kind -> directory holding ``part=<n>/`` sub-directories.
+    Returns kind -> directory holding ``part=<n>/`` sub-directories of Arrow IPC files.
     """
-    con = duckdb.connect(config={"threads": threads, "memory_limit": "2GB"})
     out: dict[str, str] = {}
-    try:
-        for kind, files in inputs.items():
-            if not files:
-                continue
-            target = os.path.join(workdir, kind)
-            listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(
-                f'COPY (SELECT *, CAST(hash("source.ip") % {partitions} AS INTEGER) AS part '
-                f"FROM read_parquet([{listing}])) TO '{target}' "
-                "(FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE true)"
-            )
-            out[kind] = target
-    finally:
-        con.close()
+    jobs = []
+    for kind, files in inputs.items():
+        if not files:
+            continue
+        target = os.path.join(workdir, kind)
+        os.makedirs(target, exist_ok=True)
+        out[kind] = target
+        jobs += [(kind, f, i, partitions, target) for i, f in enumerate(files)]
+    _map(_spill_file, jobs, workers)
     return out
 
 
@@ -57,46 +144,60 @@ def _read_partition(directory: str | None, kind: str, part: int) -> pa.Table:
     folder = os.path.join(directory, f"part={part}")
     if not os.path.isdir(folder):
         return empty(kind)
-    table = pq.read_table(folder)
-    if "part" in table.column_names:
-        table = table.drop_columns(["part"])
-    return conform(table, kind)
+    pieces = [
+        conform(pa.ipc.open_file(pa.memory_map(os.path.join(folder, name))).read_all(), kind)
+        for name in sorted(os.listdir(folder))
+    ]
+    return pa.concat_tables(pieces) if pieces else empty(kind)
+
+
+def _read_whole(files: Sequence[str], kind: str) -> pa.Table:
+    if not files:
+        return empty(kind)
+    return pa.concat_tables([conform(pq.read_table(f), kind) for f in files])
+
+
+def _run_partition(job: tuple[dict[str, str], int, DetectContext, list[str] | None]) -> list[Alert]:
+    dirs, part, ctx, names = job
+    tables = RecordTables(
+        flows=_read_partition(dirs.get("flow"), "flow", part),
+        transactions=_read_partition(dirs.get("transaction"), "transaction", part),
+        packets=_read_partition(dirs.get("packet"), "packet", part),
+    )
+    return run_detectors(tables, ctx, names)
 
 
 def run_partitioned(
     inputs: dict[str, Sequence[str]],
     ctx: DetectContext,
     *,
-    partitions: int = 8,
+    partitions: int | None = None,
+    rows_per_partition: int = DEFAULT_ROWS_PER_PARTITION,
+    workers: int = 1,
     names: Iterable[str] | None = None,
     workdir: str | None = None,
 ) -> list[Alert]:
-    """Run detectors over Parquet inputs one partition at a time."""
+    """Run detectors over Parquet inputs one partition at a time (``workers`` at once)."""
     unknown = set(inputs) - set(SCHEMAS)
     if unknown:
         raise ValueError(f"unknown record kinds: {sorted(unknown)}")
     selected = list(names) if names is not None else None
+    chosen = plan(inputs, partitions, rows_per_partition)
+    if chosen.partitions == 1:
+        tables = RecordTables(
+            **{attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in KINDS.items()}
+        )
+        return run_detectors(tables, ctx, selected)
     with tempfile.TemporaryDirectory(prefix="seawall-part-", dir=workdir) as tmp:
-        dirs = partition_files(inputs, partitions, tmp)
-        alerts: list[Alert] = []
-        for part in range(partitions):
-            tables = RecordTables(
-                flows=_read_partition(dirs.get("flow"), "flow", part),
-                transactions=_read_partition(dirs.get("transaction"), "transaction", part),
-                packets=_read_partition(dirs.get("packet"), "packet", part),
-            )
-            alerts.extend(run_detectors(tables, ctx, selected))
+        dirs = partition_files(inputs, chosen.partitions, tmp, workers)
+        jobs = [(dirs, part, ctx, selected) for part in range(chosen.partitions)]
+        alerts = [a for found in _map(_run_partition, jobs, workers) for a in found]
     return sort_alerts(alerts)
 
 
-def count_rows(files: Sequence[str]) -> int:
-    con = duckdb.connect()
-    try:
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        return int(
-            query_arrow(con, f"SELECT count(*) FROM read_parquet([{listing}])")
-            .column(0)[0]
-            .as_py()
-        )
-    finally:
-        con.close()
+def _map(fn: Callable[[J], R], jobs: list[J], workers: int) -> list[R]:
+    """``fn`` over ``jobs`` in this process, or in ``workers`` processes."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [fn(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(fn, jobs))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seawall.sources.pcap import dns_columns, proto_snmp
+from seawall.sources.pcap import dns_columns, snmp_columns
 from seawall.sources.pcap.appmeta_context import MAX_ISSUES, Context
 
 # QUIC long-header versions: v1, v2, IETF drafts (0xff0000xx) are matched separately.
@@ -137,34 +137,45 @@ def _match_responses(flow: np.ndarray, ident: np.ndarray, is_response: np.ndarra
 
 
 def inspect_snmp(ctx: Context, pkts: np.ndarray) -> None:
-    for p in pkts.tolist():
-        data = ctx.payload(p)
-        try:
-            msg = proto_snmp.parse_snmp(data)
-        except Exception as exc:
-            ctx.malformed("snmp", p, f"SNMP parser failed: {exc!r}")
-            continue
-        if msg is None:
-            ctx.malformed("snmp", p, f"{len(data)}-byte payload on an SNMP port is no SNMP message")
-            continue
-        f = int(ctx.flow_id[p])
-        ctx.stats["snmp_pdu"] += 1
-        ctx.label(f, "snmp")
-        details = []
-        if msg.first_oid:
-            details.append(f"oid={msg.first_oid}")
-        if msg.user is not None:
-            details.append(f"user={msg.user}")
-        ctx.transactions.add(p, f, {
-            "transaction.kind": "snmp",
-            "transaction.direction": _direction(ctx, p),
-            "transaction.bytes": len(data),
-            "transaction.packets": 1,
-            "snmp.version": msg.version,
-            "snmp.community": msg.community,
-            "snmp.pdu": msg.pdu,
-            "detail": " ".join(details) or None,
-        })
+    if len(pkts) == 0:
+        return
+    size = ctx.plen[pkts]
+    cols = snmp_columns.decode_snmp(ctx.raw, ctx.pstart[pkts], size)
+    bad = np.flatnonzero(~cols.ok)
+    room = max(MAX_ISSUES - len(ctx.issues), 0)
+    for row in bad[:room].tolist():
+        reason = (
+            f"SNMP parser failed: {cols.error[row]}"
+            if row in cols.error
+            else f"{int(size[row])}-byte payload on an SNMP port is no SNMP message"
+        )
+        ctx.malformed("snmp", int(pkts[row]), reason)
+    if len(bad) > room:
+        ctx.stats["snmp_malformed"] += len(bad) - room
+    ok = np.flatnonzero(cols.ok)
+    if len(ok) == 0:
+        return
+    p, f = pkts[ok], ctx.flow_id[pkts[ok]]
+    ctx.stats["snmp_pdu"] += len(ok)
+    for flow in np.unique(f).tolist():
+        ctx.label(flow, "snmp")
+    details = []
+    for row in ok.tolist():
+        oid, user = cols.first_oid[row], cols.user[row]
+        if user is None:
+            details.append(f"oid={oid}" if oid else None)
+        else:
+            details.append(" ".join([f"oid={oid}", f"user={user}"] if oid else [f"user={user}"]))
+    ctx.transactions.extend(p, f, {
+        "transaction.kind": ["snmp"] * len(ok),
+        "transaction.direction": np.where(ctx.fwd[p], "client", "server").tolist(),
+        "transaction.bytes": size[ok].tolist(),
+        "transaction.packets": [1] * len(ok),
+        "snmp.version": [cols.version[r] for r in ok.tolist()],
+        "snmp.community": [cols.community[r] for r in ok.tolist()],
+        "snmp.pdu": [cols.pdu[r] for r in ok.tolist()],
+        "detail": details,
+    })
 
 
 def quic_long_header(ctx: Context, pkts: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seawall.sources.pcap import dns_columns, proto_dns
+from seawall.sources.pcap import dns_columns, proto_dns, proto_snmp, snmp_columns
 from seawall.sources.pcap.appmeta_udp import _match_responses
 from seawall.sources.pcap.reader import read_index
 
@@ -105,3 +105,49 @@ def test_dns_response_matching_is_oldest_unanswered_query_first(seed: int) -> No
             elif pending.get(key):
                 expected[pending[key].pop(0)] = i
         assert _match_responses(flow, ident, response).tolist() == expected.tolist()
+
+
+def _snmp_decode_all(messages: list[bytes]) -> snmp_columns.SnmpColumns:
+    buffer = np.frombuffer(b"".join(messages) + b"\0", np.uint8)
+    sizes = np.asarray([len(m) for m in messages], np.int64)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    return snmp_columns.decode_snmp(buffer, starts, sizes)
+
+
+SNMP_EDGE_CASES = [
+    b"",
+    b"\x30",
+    b"\x30\x03\x02\x01\x01",  # version only: no community
+    b"\x30\x07\x02\x01\x01\x04\x02ab",  # no PDU: still a message
+    b"\x30\x0a\x02\x02\x00\x01\x04\x01a\xa0\x00",  # two-byte version integer
+    b"\x30\x81\x0b\x02\x01\x00\x04\x02\xffa\xa4\x03\x06\x01\x2b",  # long length, v1 trap
+    b"\x30\x09\x02\x01\x05\x04\x01a\xa0\x00",  # unknown version
+    b"\x30\x84\x00\x00\x00\x08\x02\x01\x01\x04\x01a\xbf\x00",  # four-byte length, odd tag
+]
+
+
+def test_snmp_columns_match_parse_snmp() -> None:
+    seeds = _corpus_payloads((161, 162))
+    assert len(seeds) > 50
+    rng = random.Random(11)
+    mutated = []
+    for _ in range(5000):
+        m = bytearray(rng.choice(seeds))
+        if rng.random() < 0.5 and m:
+            m[rng.randrange(min(len(m), 60))] = rng.choice([0, 1, 2, 4, 6, 0x30, 0x81, 0x82, 255])
+        else:
+            m = m[: rng.randrange(len(m) + 1)]
+        mutated.append(bytes(m))
+    messages = seeds + mutated + SNMP_EDGE_CASES
+    cols = _snmp_decode_all(messages)
+    readable = 0
+    for i, data in enumerate(messages):
+        msg = proto_snmp.parse_snmp(data)
+        assert bool(cols.ok[i]) == (msg is not None), data
+        if msg is None:
+            continue
+        readable += 1
+        got = (cols.version[i], cols.community[i], cols.user[i], cols.pdu[i], cols.first_oid[i])
+        assert got == (msg.version, msg.community, msg.user, msg.pdu, msg.first_oid), data
+    assert 0 < readable < len(messages)
+    assert {"1", "2c", "3"} <= {v for v in cols.version if v}

@@ -24,22 +24,30 @@ def codes(column: pa.ChunkedArray | pa.Array, missing: str = "") -> tuple[IntArr
 
 
 def combine(*parts: IntArray) -> tuple[IntArray, int]:
-    """Dense codes of the combination of several code arrays (like a multi-column group key)."""
+    """Dense codes of the combination of several code arrays (like a multi-column group key),
+    numbered in sorted key order."""
     if not parts:
         raise ValueError("combine() needs at least one code array")
-    key = parts[0]
-    n = int(key.max()) + 1 if key.size else 0
+    key = np.asarray(parts[0], dtype=np.int64)
     for part in parts[1:]:
         width = int(part.max()) + 1 if part.size else 1
-        key = key * width + part
-        uniq, key = np.unique(key, return_inverse=True)
-        key = key.astype(np.int64)
-        n = len(uniq)
+        key, _ = dense_sorted(key * width + part)
     if len(parts) == 1:
-        uniq, key = np.unique(key, return_inverse=True)
-        key = key.astype(np.int64)
-        n = len(uniq)
-    return key, n
+        return dense_sorted(key)
+    return key, (int(key.max()) + 1 if key.size else 0)
+
+
+def dense_sorted(key: IntArray) -> tuple[IntArray, int]:
+    """Like ``np.unique(key, return_inverse=True)`` but hash-based (Arrow): only the distinct
+    values are sorted, not every row."""
+    if key.size == 0:
+        return key.astype(np.int64), 0
+    encoded = pc.dictionary_encode(pa.array(key, pa.int64()))
+    distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False))
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[np.argsort(distinct, kind="stable")] = np.arange(len(distinct), dtype=np.int64)
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+    return rank[indices], len(distinct)
 
 
 def int_column(column: pa.ChunkedArray | pa.Array, missing: int = 0) -> IntArray:

@@ -154,6 +154,7 @@ def _detect_window(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     alerts: list[Alert] = []
     pair_alerts: set[tuple[str, str]] = set()
     flows = _usable_flows(tables.flows, bool(th.get("skip_multicast_broadcast", True)))
+    flows = _drop_telemetry(flows, th)
     if flows.num_rows:
         flows = _connections(flows)
         flows = _drop_tcp_retries(flows, float(th.get("retry_merge_seconds", 1.0)))
@@ -206,6 +207,18 @@ def _usable_flows(flows: pa.Table, skip_group_destinations: bool) -> pa.Table:
         if group.any():
             flows = flows.filter(pa.array(~group))
     return flows
+
+
+def _drop_telemetry(table: pa.Table, th: dict[str, Any]) -> pa.Table:
+    """Device telemetry (syslog, NetFlow/IPFIX/sFlow export, SNMP traps, NTP) is periodic by
+    design; a carrier has thousands of such senders, so their collectors' ports are skipped."""
+    ports = [int(p) for p in th.get("telemetry_destination_ports", [])]
+    if not ports or table.num_rows == 0:
+        return table
+    telemetry = pc.is_in(table["destination.port"], value_set=pa.array(ports, pa.int32()))
+    if not pc.any(pc.fill_null(telemetry, False)).as_py():
+        return table
+    return table.filter(pc.invert(pc.fill_null(telemetry, False)))
 
 
 def _group_destination(table: pa.Table) -> np.ndarray:
@@ -438,7 +451,7 @@ def _request_level(
     )
     wanted = pc.and_(wanted, pc.is_valid(transactions["event.start"]))
     wanted = pc.and_(wanted, pc.is_valid(transactions["source.ip"]))
-    picked = transactions.filter(wanted)
+    picked = _drop_telemetry(transactions.filter(wanted), th)
     if picked.num_rows and th.get("skip_multicast_broadcast", True):
         picked = picked.filter(pa.array(~_group_destination(picked)))
     if picked.num_rows == 0:

@@ -39,7 +39,7 @@ UDP_PORTS = {
     1812: "radius", 1813: "radius", 1900: "ssdp", 2123: "gtp-c", 2152: "gtp", 3478: "stun",
     4500: "ike", 4789: "vxlan", 5060: "sip", 5353: "mdns", 5355: "llmnr", 6081: "geneve",
     10161: "snmp", 10162: "snmp", 51820: "wireguard", 2055: "netflow", 2056: "netflow",
-    9995: "netflow", 9996: "netflow", 4739: "ipfix", 6343: "sflow",
+    9995: "netflow", 9996: "netflow", 4739: "ipfix", 6343: "sflow", 17500: "dropbox-lansync",
 }
 IP_PROTOCOLS = {1: "icmp", 2: "igmp", 47: "gre", 50: "esp", 51: "ah", 58: "icmp", 89: "ospf",
                 103: "pim", 112: "vrrp", 132: "sctp"}
@@ -144,14 +144,31 @@ def _first_per_flow(ctx: Context, pkts: np.ndarray) -> np.ndarray:
     return pkts[at]
 
 
+# UDP services whose own protocol is certain from the port: DNS, DHCP, NTP, NetBIOS, SNMP,
+# syslog, SSDP, mDNS, LLMNR.
+NOT_VPN_UDP_PORTS = np.array([53, 67, 68, 123, 137, 138, 161, 162, 514, 1900, 5353, 5355])
+
+
 def _label_vpn(ctx: Context, tcp: np.ndarray, udp: np.ndarray) -> None:
     """OpenVPN, WireGuard and IPsec NAT-T from the first payload packet of the flow."""
     first_udp = _first_per_flow(ctx, udp)
     size = ctx.plen[first_udp]
     head = ctx.payload_head4(first_udp)
-    opcode = ctx.payload_byte(first_udp, 0) >> 3
-    # OpenVPN hard-reset (client v2/v3, server v2): opcode byte + 8-byte session id.
-    openvpn = np.isin(opcode, OPENVPN_RESET_OPCODES) & (size >= 14) & (size <= 400)
+    first_byte = ctx.payload_byte(first_udp, 0)
+    opcode = first_byte >> 3
+    # OpenVPN hard-reset (client v2/v3, server v2): opcode byte + 8-byte session id. A
+    # session starts with key id 0 (low 3 bits), which rules out syslog's "<" (opcode 7, key
+    # id 4); a weak one-byte test must not relabel well-known non-VPN services either.
+    well_known = np.isin(ctx.index.dport[first_udp], NOT_VPN_UDP_PORTS) | np.isin(
+        ctx.index.sport[first_udp], NOT_VPN_UDP_PORTS
+    )
+    openvpn = (
+        np.isin(opcode, OPENVPN_RESET_OPCODES)
+        & ((first_byte & 0x07) == 0)
+        & (size >= 14)
+        & (size <= 400)
+        & ~well_known
+    )
     # WireGuard handshake initiation (148 bytes) / response (92 bytes), reserved bytes zero.
     wireguard = ((head == 0x01000000) & (size == 148)) | ((head == 0x02000000) & (size == 92))
     nat_t = (ctx.index.sport[first_udp] == 4500) | (ctx.index.dport[first_udp] == 4500)

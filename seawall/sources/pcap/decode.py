@@ -120,7 +120,7 @@ class _Ip:
 # keeps every field read within a small, sequentially laid-out block. Packets whose headers
 # may reach past the window are decoded again from the capture itself.
 HEADER_WINDOW = 128
-_SLAB_CHUNK = 65_536
+_SLAB_CHUNK = 32_768  # packets per slab: 4 MiB of headers
 _WINDOW_MARGIN = 24  # tunnel headers read past the payload start
 
 
@@ -138,9 +138,14 @@ def decode_headers(
     start = data_offset.astype(np.int64)
     length = caplen.astype(np.int64)
     links = linktype.astype(np.int64)
-    slab = _header_slab(buffer, start, length)
-    window = np.minimum(length, HEADER_WINDOW)
-    out = _decode(_Bytes(slab), np.arange(n, dtype=np.int64) * HEADER_WINDOW, window, links)
+    out = _Output(n)
+    # Chunk by chunk, so the slab and the temporaries of every header step stay in cache.
+    for lo in range(0, n, _SLAB_CHUNK):
+        hi = min(lo + _SLAB_CHUNK, n)
+        slab = _header_slab(buffer, start[lo:hi], length[lo:hi])
+        window = np.minimum(length[lo:hi], HEADER_WINDOW)
+        rows = np.arange(hi - lo, dtype=np.int64) * HEADER_WINDOW
+        out.assign(slice(lo, hi), _decode(_Bytes(slab), rows, window, links[lo:hi]))
     reach = out.payload_offset.astype(np.int64) + _WINDOW_MARGIN
     redo = (length > HEADER_WINDOW) & (
         (out.ip_version == 0)
@@ -277,7 +282,7 @@ class _Output:
         self.is_fragment = np.zeros(n, bool)
         self.inferred_len = np.zeros(n, bool)  # IP length taken from the capture (TSO)
 
-    def assign(self, rows: np.ndarray, other: _Output) -> None:
+    def assign(self, rows: np.ndarray | slice, other: _Output) -> None:
         """Overwrite ``rows`` with another decode of the same packets."""
         for name, column in vars(self).items():
             column[rows] = getattr(other, name)

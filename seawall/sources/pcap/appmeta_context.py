@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seawall.errors import Location, ParseIssue
-from seawall.records.schemas import from_columns
+from seawall.records.schemas import PACKET, TRANSACTION, from_columns
 from seawall.sources.base import SourceOptions
 from seawall.sources.pcap.index import (
     TUNNEL_NAMES,
@@ -29,8 +30,19 @@ TRANSPORTS = {
     58: "ipv6-icmp",
     132: "sctp",
 }
-_TRANSPORT_NAMES = np.asarray([TRANSPORTS.get(k, str(k)) for k in range(256)], object)
+_TRANSPORT_TEXT = pa.array([TRANSPORTS.get(k, str(k)) for k in range(256)], pa.string())
 MAX_ISSUES = 100  # located samples; the stats count every malformed payload
+
+
+def _repeated(text: str, n: int) -> pa.Array:
+    return pa.array([text], pa.string()).take(pa.array(np.zeros(n, np.int64)))
+
+
+def _in_capture_order(table: pa.Table, pkts: np.ndarray) -> pa.Table:
+    order = np.argsort(pkts, kind="stable")
+    if len(order) and (order == np.arange(len(order))).all():
+        return table
+    return table.take(order)
 
 
 class Rows:
@@ -67,20 +79,29 @@ class Rows:
     def __len__(self) -> int:
         return sum(len(b[0]) for b in self._batches.values())
 
-    def merged(self) -> tuple[np.ndarray, np.ndarray, dict[str, list[object]]]:
-        """(packets, flows, columns) over all batches, columns padded with None."""
+    def merged(self, schema: pa.Schema) -> tuple[np.ndarray, np.ndarray, dict[str, pa.Array]]:
+        """(packets, flows, columns) over all batches as Arrow arrays of the schema's types;
+        a batch without a column contributes nulls (no per-row padding in Python)."""
         names: list[str] = []
         for key in self._batches:
             names.extend(n for n in key if n not in names)
         pkts: list[int] = []
         flows: list[int] = []
-        columns: dict[str, list[object]] = {n: [] for n in names}
+        chunks: dict[str, list[pa.Array]] = {n: [] for n in names}
         for key, (bp, bf, bcols) in self._batches.items():
             pkts.extend(bp)
             flows.extend(bf)
             given = dict(zip(key, bcols, strict=True))
             for n in names:
-                columns[n].extend(given.get(n) or [None] * len(bp))
+                kind = schema.field(n).type
+                values = given.get(n)
+                chunks[n].append(
+                    pa.array(values, type=kind) if values is not None else pa.nulls(len(bp), kind)
+                )
+        columns = {
+            n: pa.concat_arrays(c) if c else pa.array([], schema.field(n).type)
+            for n, c in chunks.items()
+        }
         return np.asarray(pkts, np.int64), np.asarray(flows, np.int64), columns
 
 
@@ -239,30 +260,30 @@ class Context:
         return pa.array(ts, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
 
     def transaction_table(self) -> pa.Table:
-        pkts, flows, merged = self.transactions.merged()
+        pkts, flows, merged = self.transactions.merged(TRANSACTION)
         cols: dict[str, object] = dict(merged)
         cols.update(self._five_tuple(flows))
         ix = self.index
         cols["event.start"] = self._row_times(pkts)
-        cols["input.file"] = [ix.path] * len(pkts)
+        cols["input.file"] = _repeated(ix.path, len(pkts))
         cols["input.frame"] = ix.frame[pkts].astype(np.int64)
-        names = np.asarray([TUNNEL_NAMES.get(k) for k in range(256)], object)
-        by_packet = names[ix.tunnel[pkts].astype(np.int64) & 0xFF]
+        names = pa.array([TUNNEL_NAMES.get(k) for k in range(256)], pa.string())
+        by_packet = names.take(pa.array(ix.tunnel[pkts].astype(np.int64) & 0xFF))
         given = cols.get("tunnel.type")
-        if isinstance(given, list):  # rows that name their own encapsulation keep it
-            by_packet = np.where(np.asarray(given, object) != None, given, by_packet)  # noqa: E711
-        cols["tunnel.type"] = by_packet.tolist()
+        if isinstance(given, pa.Array):  # rows that name their own encapsulation keep it
+            by_packet = pc.coalesce(given, by_packet)
+        cols["tunnel.type"] = by_packet
         table = from_columns("transaction", cols, len(pkts))
-        return table.take(np.argsort(pkts, kind="stable"))  # capture order
+        return _in_capture_order(table, pkts)
 
     def packet_table(self) -> pa.Table:
-        pkts, _, merged = self.packets.merged()
+        pkts, _, merged = self.packets.merged(PACKET)
         cols: dict[str, object] = dict(merged)
         cols["event.start"] = self._row_times(pkts)
-        cols["input.file"] = [self.index.path] * len(pkts)
+        cols["input.file"] = _repeated(self.index.path, len(pkts))
         cols["input.frame"] = self.index.frame[pkts].astype(np.int64)
         table = from_columns("packet", cols, len(pkts))
-        return table.take(np.argsort(pkts, kind="stable"))
+        return _in_capture_order(table, pkts)
 
     def _five_tuple(self, flows: np.ndarray) -> dict[str, object]:
         """Flow source -> destination columns for rows of the given flows."""
@@ -282,16 +303,15 @@ class Context:
             version,
         )
         proto = self.flow_proto[uniq] if len(uniq) else np.zeros(0, np.int64)
-        src_arr = np.asarray(src, dtype=object)[inverse] if len(uniq) else np.zeros(0, object)
-        dst_arr = np.asarray(dst, dtype=object)[inverse] if len(uniq) else np.zeros(0, object)
-        proto_rows = proto[inverse] if len(uniq) else np.zeros(0, np.int64)
+        rows = pa.array(inverse.reshape(-1).astype(np.int64))
+        proto_rows = proto[inverse.reshape(-1)] if len(uniq) else np.zeros(0, np.int64)
         sport = self.flow_sport[uniq][inverse] if len(uniq) else np.zeros(0, np.int64)
         dport = self.flow_dport[uniq][inverse] if len(uniq) else np.zeros(0, np.int64)
         return {
-            "source.ip": src_arr.tolist(),
-            "destination.ip": dst_arr.tolist(),
+            "source.ip": pa.array(src, pa.string()).take(rows),
+            "destination.ip": pa.array(dst, pa.string()).take(rows),
             "source.port": sport.astype(np.int32),
             "destination.port": dport.astype(np.int32),
-            "network.transport": _TRANSPORT_NAMES[proto_rows & 0xFF].tolist(),
+            "network.transport": _TRANSPORT_TEXT.take(pa.array(proto_rows & 0xFF)),
             "network.iana_number": proto_rows.astype(np.int16),
         }

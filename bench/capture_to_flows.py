@@ -4,16 +4,20 @@ Workload (built once in bench/.work/, reproducible): every IPv4/IPv6 frame of th
 captures (tests/data/traffic), in file order, with inter-packet gaps clipped to 1 s, repeated
 with increasing timestamps until ~2M packets, written as one classic Ethernet pcap.
 
+A second workload keeps only the corpus frames with DNS, SNMP or HTTP payloads (every
+packet is parsed: the worst case for payload inspection), repeated to 1M packets.
+
 Each tool runs as its own process (start-up included), median of 3 runs; wall and CPU
-time (user+sys) are both printed, ratios use wall time:
-  seawall fast   file -> PacketIndex -> flow table (meter_flows)
-  seawall source file -> PcapSource.read (flows + application metadata, if installed)
-  nfpcapd -r     nfdump's pcap flow collector (unidirectional flows)
+time (user+sys) are both printed with the load average (the machine may be shared), ratios
+use wall time:
+  ours end to end  file -> PcapSource.read (flows + application metadata + flow export)
+  ours flows only  file -> PacketIndex -> flow table (meter_flows)
+  nfpcapd -r       nfdump's pcap flow collector (unidirectional flows)
   tshark -q -z conv,ip
-  seawall nfstream meter (NFStream/nDPI) on a 200k-packet slice
+  nfstream meter   (NFStream/nDPI) on a 200k-packet slice
 
 Needs the Debian packages ``nfdump`` (nfpcapd) and ``tshark``; missing tools are skipped
-and named. Usage: python bench/capture_to_flows.py [--packets N] [--runs 3]
+and named. Usage: python bench/capture_to_flows.py [--packets N] [--mix-packets N] [--runs 3]
 """
 
 from __future__ import annotations
@@ -43,13 +47,22 @@ ETH_HEADER_V4 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
 ETH_HEADER_V6 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd"
 
 
-def corpus_ip_frames() -> tuple[list[bytes], np.ndarray]:
-    """Every IP frame of the corpus as an Ethernet frame, with clipped gaps (µs)."""
+PAYLOAD_PORTS = (53, 80, 161, 162, 8080)
+
+
+def corpus_ip_frames(mix: str = "all") -> tuple[list[bytes], np.ndarray]:
+    """Every IP frame of the corpus as an Ethernet frame, with clipped gaps (µs); with
+    mix="payload" only the frames with a DNS, SNMP or HTTP payload (ports 53/161/162/80/8080),
+    the worst case for payload inspection."""
     frames: list[bytes] = []
     gaps: list[np.ndarray] = []
     for path in sorted(p for p in CORPUS.rglob("*") if p.suffix in (".pcap", ".pcapng")):
         index, _ = read_index(str(path))
-        keep = np.flatnonzero(index.ip_version > 0)
+        wanted = index.ip_version > 0
+        if mix == "payload":
+            on_port = np.isin(index.sport, PAYLOAD_PORTS) | np.isin(index.dport, PAYLOAD_PORTS)
+            wanted &= on_port & (index.payload_len > 0) & np.isin(index.proto, (6, 17))
+        keep = np.flatnonzero(wanted)
         if len(keep) == 0:
             continue
         for i in keep.tolist():
@@ -63,12 +76,13 @@ def corpus_ip_frames() -> tuple[list[bytes], np.ndarray]:
     return frames, np.concatenate(gaps)
 
 
-def build_workload(target: int) -> Path:
-    path = WORK / f"corpus_ip_x{target}.pcap"
+def build_workload(target: int, mix: str = "all") -> Path:
+    name = "corpus_ip" if mix == "all" else "corpus_dns_snmp_http"
+    path = WORK / f"{name}_x{target}.pcap"
     if path.exists():
         return path
     WORK.mkdir(parents=True, exist_ok=True)
-    frames, gaps = corpus_ip_frames()
+    frames, gaps = corpus_ip_frames(mix)
     n = len(frames)
     copies = -(-target // n)
     lengths = np.array([len(f) for f in frames], np.int64)
@@ -154,17 +168,26 @@ def timed(command: list[str], runs: int) -> tuple[float, str]:
     return statistics.median(times), output
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--packets", type=int, default=2_000_000)
+    parser.add_argument("--mix-packets", type=int, default=1_000_000,
+                        help="size of the DNS/SNMP/HTTP-only workload (0: skip it)")
     parser.add_argument("--nfstream-packets", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
     path = build_workload(args.packets)
     size_mb = path.stat().st_size / 2**20
+    print(f"load average (1/5/15 min) at start: {load_average()} on {os.cpu_count()} CPUs")
     print(f"workload: {path.relative_to(ROOT)}  {args.packets:,} packets, {size_mb:,.0f} MiB")
-    small = slice_workload(path, args.nfstream_packets)
     python = sys.executable
     results: dict[str, float] = {}
 
@@ -173,14 +196,14 @@ def main() -> None:
         cpu = statistics.median(CPU_SECONDS)
         results[name] = rate
         print(
-            f"{name:26s} {packets:>10,} pkts  wall {seconds:6.2f} s {rate:>10,.0f} pkt/s  "
+            f"{name:30s} {packets:>10,} pkts  wall {seconds:6.2f} s {rate:>10,.0f} pkt/s  "
             f"cpu {cpu:6.2f} s {packets / cpu:>10,.0f} pkt/s  {detail}"
         )
 
-    seconds, out = timed([python, "-c", OURS_FAST, str(path)], args.runs)
-    report("seawall fast meter", args.packets, seconds, f"{out} flows")
     seconds, out = timed([python, "-c", OURS_SOURCE, str(path)], args.runs)
-    report("seawall PcapSource.read", args.packets, seconds, f"{out} flows (+ app metadata)")
+    report("ours end to end (PcapSource)", args.packets, seconds, f"{out} flows + app metadata")
+    seconds, out = timed([python, "-c", OURS_FAST, str(path)], args.runs)
+    report("ours flows only (meter)", args.packets, seconds, f"{out} flows")
 
     missing = []
     if shutil.which("nfpcapd"):
@@ -194,22 +217,34 @@ def main() -> None:
         report("tshark -z conv,ip", args.packets, seconds, "IP conversations, no timeouts")
     else:
         missing.append("tshark")
-    try:
-        import nfstream  # noqa: F401
+    for ours in ("ours end to end (PcapSource)", "ours flows only (meter)"):
+        for other in ("nfpcapd -r", "tshark -z conv,ip"):
+            if other in results:
+                print(f"ratio {ours} / {other}: {results[ours] / results[other]:.2f} (wall)")
 
-        seconds, out = timed([python, "-c", OURS_NFSTREAM, str(small)], args.runs)
-        report("seawall nfstream meter", args.nfstream_packets, seconds, f"{out} flows")
-        seconds, out = timed([python, "-c", OURS_FAST, str(small)], args.runs)
-        report("seawall fast (same slice)", args.nfstream_packets, seconds, f"{out} flows")
-    except ImportError:
-        missing.append("nfstream (pip install 'seawall[ndpi]')")
+    if args.mix_packets:
+        mix = build_workload(args.mix_packets, "payload")
+        where = mix.relative_to(ROOT)
+        print(f"workload: {where}  {args.mix_packets:,} packets, DNS/SNMP/HTTP only")
+        seconds, out = timed([python, "-c", OURS_SOURCE, str(mix)], args.runs)
+        report("ours end to end, payload mix", args.mix_packets, seconds, f"{out} flows")
+        seconds, out = timed([python, "-c", OURS_FAST, str(mix)], args.runs)
+        report("ours flows only, payload mix", args.mix_packets, seconds, f"{out} flows")
 
-    ours = results["seawall fast meter"]
-    for name, rate in results.items():
-        if name != "seawall fast meter":
-            print(f"ratio seawall fast / {name}: {ours / rate:.2f}")
+    if args.nfstream_packets:
+        small = slice_workload(path, args.nfstream_packets)
+        try:
+            import nfstream  # noqa: F401
+
+            seconds, out = timed([python, "-c", OURS_NFSTREAM, str(small)], args.runs)
+            report("nfstream meter (slice)", args.nfstream_packets, seconds, f"{out} flows")
+            seconds, out = timed([python, "-c", OURS_FAST, str(small)], args.runs)
+            report("ours flows only (same slice)", args.nfstream_packets, seconds, f"{out} flows")
+        except ImportError:
+            missing.append("nfstream (pip install 'seawall[ndpi]')")
     if missing:
         print("skipped, install with apt-get/pip: " + ", ".join(missing))
+    print(f"load average at end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,11 @@ intervals between starts, their median and MAD, bytes statistics) over the same 
 RITA itself needs Zeek logs and ClickHouse, which cannot run on this machine.
 
     python bench/detectors.py --flows 10000000 --partitions 10 --runs 3 --workers 2
+
+Measured on a shared 2-core machine (load average 3-4): 10M flows, 10 partitions, 2 workers:
+330k flows/s (30.3 s wall median, 48 s CPU), peak 848 MB per process, 1,253 alerts. The
+previous engine (DuckDB re-partition to Parquet, one process) on the same flows: 98 s wall,
+78 s CPU, 2.2 GB peak. Beacon is about 60% of the detector CPU time.
 """
 
 from __future__ import annotations

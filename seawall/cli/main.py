@@ -224,7 +224,7 @@ def _emit(report: commands.HuntReport, fmt: str, out: str | None, err: Console) 
                 write_json_lines(report.alerts, handle)
         else:
             write_json_lines(report.alerts, sys.stdout)
-        print_summary(report, err)
+        print_summary(report, err, max_issues=len(report.issues))  # every skipped record
         return
     if out:
         with open(out, "w", encoding="utf-8") as handle:

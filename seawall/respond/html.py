@@ -37,7 +37,7 @@ def render_html(report: HuntReport) -> str:
         body["evidence_json"] = json.dumps(evidence, indent=1)[:4000]
         body["chart"] = (
             histogram_svg(intervals, label="intervals between check-ins (s)") if intervals else ""
-        )
+        ) + (histogram_svg(sizes, label="bytes sent per check-in") if sizes else "")
         body["colour"] = COLOURS[alert.severity]
         alerts.append(body)
     timeline = timeline_svg(

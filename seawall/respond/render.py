@@ -102,4 +102,5 @@ def print_summary(report: HuntReport, console: Console, max_issues: int = 20) ->
     for issue in issues[:max_issues]:
         console.print(f"  [yellow]skipped[/] {escape(str(issue))}", highlight=False, soft_wrap=True)
     if len(issues) > max_issues:
-        console.print(f"  … and {len(issues) - max_issues} more (--format json lists all on standard error)")
+        more = len(issues) - max_issues
+        console.print(f"  … and {more} more (--format json lists all on standard error)")

@@ -1,12 +1,14 @@
 """IndicatorSet: a million indicators matched against millions of flows.
 
-Observed columns are dictionary-encoded first (a batch has far fewer distinct addresses and
-names than rows), each distinct value is looked up once, and the answer is gathered back
-to the rows with numpy. The structures per kind:
+Observed columns are matched through their distinct values (see ``columns``): dictionary
+columns as they come from Parquet, plain strings after dictionary encoding; each distinct
+value is looked up once and the answer is gathered back to the rows with numpy. The
+structures per kind:
 
 - IPv4 addresses and CIDRs: one sorted array of segment starts (uint32 values held in
   int64) covering the address space with non-overlapping segments, each owned by the MOST
-  SPECIFIC indicator covering it; a lookup is one ``np.searchsorted``. Enclosing CIDRs are
+  SPECIFIC indicator covering it; observed addresses are parsed from the Arrow buffers with
+  numpy and looked up by a vectorized binary search (see ``ipv4``). Enclosing CIDRs are
   kept as parent links, so a hit can still name every indicator that covers the address.
 - IPv6: Python ints, only for the few distinct IPv6 addresses of a batch.
 - Domains: a dict; each distinct observed name is checked with all its parent suffixes,
@@ -20,19 +22,27 @@ key; ``same_value`` returns all of them for evidence.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawall.intel import normalize as nz
-
-_IPV4_GROUPS = (
-    r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})(?:/(?P<p>\d{1,2}))?$"
+from seawall.intel.columns import EMPTY_HITS, DictionaryMemo, Hits, as_array, match_column
+from seawall.intel.ipv4 import (
+    SegmentTable,
+    deepest_cover,
+    parse_dotted,
+    parse_with_prefix,
+    sorted_unique,
 )
-_NO_MATCH = np.int64(-1)
+
+__all__ = ["Hits", "Indicator", "IndicatorColumns", "IndicatorSet"]
+
+_UNSEEN = -2  # a cache miss, distinct from -1 (looked up, no indicator)
 _DOMAIN_CACHE_SIZE = 2_000_000  # distinct observed names remembered between batches
 
 
@@ -92,20 +102,6 @@ class Indicator:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True, slots=True)
-class Hits:
-    """Rows of an observed column that matched, and the indicator each matched."""
-
-    rows: np.ndarray  # int64 row numbers
-    ids: np.ndarray  # int64 indicator ids (the primary id of the matched value)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
-_EMPTY_HITS = Hits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-
-
 class IndicatorSet:
     """Indicators of every kind, built once, matched against whole columns."""
 
@@ -128,7 +124,8 @@ class IndicatorSet:
         labels = [d.count(".") + 1 for d in self._domains]
         self._max_domain_labels = max(labels, default=0)
         self._min_domain_labels = min(labels, default=0)
-        self._domain_cache: dict[str, int] = {}
+        self._domain_cache: dict[str | None, int] = {}
+        self._memo = DictionaryMemo()
 
     # ----------------------------------------------------------------- construction
 
@@ -170,11 +167,11 @@ class IndicatorSet:
             (codes == nz.KIND_CODE[nz.IP]) | (codes == nz.KIND_CODE[nz.CIDR])
         )
         if len(address_ids) == 0:
-            self._v4_starts = np.zeros(1, dtype=np.int64)
-            self._v4_owner = np.full(1, -1, dtype=np.int64)
+            self._v4 = SegmentTable(np.zeros(1, dtype=np.int64), np.full(1, -1, dtype=np.int64))
             return
-        texts = pa.array([self._columns.values[i] for i in address_ids], type=pa.string())
-        lo, plen, ok = _parse_ipv4(texts, with_prefix=True)
+        values = self._columns.values
+        texts = pa.array([values[i] for i in address_ids.tolist()], type=pa.string())
+        lo, plen, ok = parse_with_prefix(texts)
         v4_ids = address_ids[ok]
         self._build_v4(v4_ids, lo[ok], plen[ok])
         for ident in address_ids[~ok]:
@@ -194,8 +191,8 @@ class IndicatorSet:
             self._dups.setdefault(first, [first]).append(ident)
 
     def _build_v4(self, ids: np.ndarray, lo: np.ndarray, plen: np.ndarray) -> None:
-        self._v4_starts = np.zeros(1, dtype=np.int64)  # one uncovered segment: no IPv4 hits
-        self._v4_owner = np.full(1, -1, dtype=np.int64)
+        # one uncovered segment: no IPv4 hits
+        self._v4 = SegmentTable(np.zeros(1, dtype=np.int64), np.full(1, -1, dtype=np.int64))
         if len(ids) == 0:
             return
         shift = (32 - plen).astype(np.int64)
@@ -218,13 +215,12 @@ class IndicatorSet:
             keys = u_lo[sel] >> np.int64(32 - length)
             key_order = np.argsort(keys, kind="stable")
             layers.append((length, keys[key_order], u_ids[sel][key_order]))
-        starts = np.unique(np.concatenate([u_lo, u_hi + 1]))
-        self._v4_starts = starts
-        self._v4_owner = _deepest_cover(starts, layers, shallower_than=33)
+        starts = sorted_unique(np.concatenate([u_lo, u_hi + 1]))
+        self._v4 = SegmentTable(starts, deepest_cover(starts, layers, shallower_than=33))
         # Parent links: the most specific strictly shorter prefix containing each network.
         for length in sorted(set(u_plen.tolist())):
             sel = u_plen == length
-            self._v4_parent[u_ids[sel]] = _deepest_cover(u_lo[sel], layers, shallower_than=length)
+            self._v4_parent[u_ids[sel]] = deepest_cover(u_lo[sel], layers, shallower_than=length)
 
     # ----------------------------------------------------------------- lookups
 
@@ -264,21 +260,20 @@ class IndicatorSet:
 
     def match_addresses(self, column: pa.Array | pa.ChunkedArray) -> Hits:
         """Rows whose address falls in an IP or CIDR indicator (most specific wins)."""
-        dictionary, indices = _distinct(column)
-        if dictionary is None or len(dictionary) == 0:
-            return _EMPTY_HITS
-        v4, _, ok = _parse_ipv4(dictionary, with_prefix=False)
+        return match_column(column, "address", self._lookup_addresses, self._memo)
+
+    def _lookup_addresses(self, dictionary: pa.Array) -> np.ndarray:
+        v4, ok = parse_dotted(dictionary)
         found = np.full(len(dictionary), -1, dtype=np.int64)
         if ok.any():
-            pos = np.searchsorted(self._v4_starts, v4[ok], side="right") - 1
-            found[ok] = np.where(pos >= 0, self._v4_owner[np.maximum(pos, 0)], -1)
+            found[ok] = self._v4.lookup(v4[ok])
         if self._v6_exact or self._v6_nets:
             rest = np.flatnonzero(~ok)
             if len(rest):
                 texts = dictionary.take(pa.array(rest)).to_pylist()
                 for slot, text in zip(rest.tolist(), texts, strict=True):
                     found[slot] = self._lookup_v6(text)
-        return _gather(found, indices)
+        return found
 
     def _lookup_v6(self, text: str | None) -> int:
         if not text or ":" not in text:
@@ -301,13 +296,18 @@ class IndicatorSet:
     def match_domains(self, column: pa.Array | pa.ChunkedArray) -> Hits:
         """Rows whose name is an indicator domain or one of its subdomains."""
         if not self._domains:
-            return _EMPTY_HITS
-        dictionary, indices = _distinct(column)
-        if dictionary is None or len(dictionary) == 0:
-            return _EMPTY_HITS
+            return EMPTY_HITS
+        return match_column(column, "domain", self._lookup_domains, self._memo)
+
+    def _lookup_domains(self, dictionary: pa.Array) -> np.ndarray:
         names = pc.utf8_rtrim(pc.utf8_lower(dictionary), characters=".").to_pylist()
-        found = np.fromiter(map(self._lookup_domain, names), dtype=np.int64, count=len(names))
-        return _gather(found, indices)
+        # Names repeat across batches: most are answered by the cache in one C-level pass.
+        known = np.fromiter(
+            map(self._domain_cache.get, names, repeat(_UNSEEN)), dtype=np.int64, count=len(names)
+        )
+        for slot in np.flatnonzero(known == _UNSEEN).tolist():
+            known[slot] = self._lookup_domain(names[slot])
+        return known
 
     def _lookup_domain(self, name: str | None) -> int:
         """Indicator id for a lower-cased name or its nearest listed parent, else -1.
@@ -348,30 +348,26 @@ class IndicatorSet:
         """Rows whose fingerprint equals an indicator of ``kind`` (case and colons ignored)."""
         table = self._hashes.get(kind)
         if not table:
-            return _EMPTY_HITS
-        dictionary, indices = _distinct(column)
-        if dictionary is None or len(dictionary) == 0:
-            return _EMPTY_HITS
-        keys = pc.replace_substring(pc.utf8_lower(pc.utf8_trim_whitespace(dictionary)), ":", "")
-        found = np.fromiter(
-            (table.get(k, -1) if k else -1 for k in keys.to_pylist()),
-            dtype=np.int64,
-            count=len(keys),
-        )
-        return _gather(found, indices)
+            return EMPTY_HITS
+
+        def lookup(dictionary: pa.Array) -> np.ndarray:
+            keys = pc.replace_substring(
+                pc.utf8_lower(pc.utf8_trim_whitespace(dictionary)), ":", ""
+            ).to_pylist()
+            return np.fromiter(map(table.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+
+        return match_column(column, f"hash:{kind}", lookup, self._memo)
 
     def match_user_agents(self, column: pa.Array | pa.ChunkedArray) -> Hits:
         if not self._user_agents:
-            return _EMPTY_HITS
-        dictionary, indices = _distinct(column)
-        if dictionary is None or len(dictionary) == 0:
-            return _EMPTY_HITS
+            return EMPTY_HITS
         table = self._user_agents
-        texts = pc.utf8_trim_whitespace(dictionary).to_pylist()
-        found = np.fromiter(
-            (table.get(t, -1) if t else -1 for t in texts), dtype=np.int64, count=len(texts)
-        )
-        return _gather(found, indices)
+
+        def lookup(dictionary: pa.Array) -> np.ndarray:
+            texts = pc.utf8_trim_whitespace(dictionary).to_pylist()
+            return np.fromiter(map(table.get, texts, repeat(-1)), dtype=np.int64, count=len(texts))
+
+        return match_column(column, "user_agent", lookup, self._memo)
 
     def match_urls(
         self, hosts: pa.Array | pa.ChunkedArray, uris: pa.Array | pa.ChunkedArray
@@ -379,11 +375,11 @@ class IndicatorSet:
         """Rows whose request (Host header + URI, or an absolute URI) matches a URL indicator:
         full URL, host+path (query ignored when the indicator has none), or a bare-site URL."""
         if not (self._url_full or self._url_hostpath or self._url_site):
-            return _EMPTY_HITS
-        host_arr = _as_array(hosts)
-        uri_arr = _as_array(uris)
+            return EMPTY_HITS
+        host_arr = _plain(hosts)
+        uri_arr = _plain(uris)
         if pc.all(pc.is_null(uri_arr)).as_py() and pc.all(pc.is_null(host_arr)).as_py():
-            return _EMPTY_HITS
+            return EMPTY_HITS
         # "\n" cannot occur in either field, so the pair survives the join.
         joined = pc.binary_join_element_wise(
             pc.fill_null(host_arr, ""), pc.fill_null(uri_arr, ""), "\n"
@@ -391,14 +387,14 @@ class IndicatorSet:
         joined = pc.if_else(
             pc.and_(pc.is_null(host_arr), pc.is_null(uri_arr)), pa.scalar(None, pa.string()), joined
         )
-        dictionary, indices = _distinct(joined)
-        if dictionary is None or len(dictionary) == 0:
-            return _EMPTY_HITS
+        return match_column(joined, "url", self._lookup_urls, self._memo)
+
+    def _lookup_urls(self, dictionary: pa.Array) -> np.ndarray:
         found = np.full(len(dictionary), -1, dtype=np.int64)
         for slot, pair in enumerate(dictionary.to_pylist()):
             if pair:
                 found[slot] = self._lookup_url(*pair.split("\n", 1))
-        return _gather(found, indices)
+        return found
 
     def _lookup_url(self, host: str, uri: str) -> int:
         if "://" in uri[:12]:
@@ -423,75 +419,9 @@ class IndicatorSet:
         return -1 if hit is None else hit
 
 
-def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(column, pa.ChunkedArray):
-        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return column
-
-
-def _distinct(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array | None, np.ndarray]:
-    """(distinct values, per-row index into them; -1 for nulls). Dictionary columns are
-    used as they are."""
-    arr = _as_array(column)
-    if len(arr) == 0 or arr.null_count == len(arr):
-        return None, np.zeros(0, dtype=np.int64)
-    encoded = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
-    dictionary = encoded.dictionary
-    if pa.types.is_large_string(dictionary.type):
-        dictionary = dictionary.cast(pa.string())
-    indices = encoded.indices
-    if indices.null_count:
-        indices = pc.fill_null(indices, -1)
-    return dictionary, indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-
-
-def _gather(found: np.ndarray, indices: np.ndarray) -> Hits:
-    """Spread per-distinct-value results back to rows."""
-    if not (found >= 0).any():
-        return _EMPTY_HITS
-    extended = np.append(found, _NO_MATCH)  # index -1 (null rows) lands on the sentinel
-    per_row = extended[indices]
-    rows = np.flatnonzero(per_row >= 0)
-    return Hits(rows.astype(np.int64), per_row[rows])
-
-
-def _parse_ipv4(texts: pa.Array, with_prefix: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorized dotted-quad parse: (value as int64, prefix length, valid mask)."""
-    n = len(texts)
-    extracted = pc.extract_regex(texts, _IPV4_GROUPS)
-    ok = extracted.is_valid().to_numpy(zero_copy_only=False).copy()
-    value = np.zeros(n, dtype=np.int64)
-    for name in "abcd":
-        digits = pc.fill_null(extracted.field(name), "0")
-        octet = pc.cast(pc.if_else(pc.equal(digits, ""), "0", digits), pa.int64())
-        octet_np = octet.to_numpy(zero_copy_only=False)
-        ok &= octet_np <= 255
-        value = (value << 8) | octet_np
-    prefix_text = pc.fill_null(extracted.field("p"), "")
-    no_prefix = pc.equal(prefix_text, "")  # an unmatched optional group comes back empty
-    prefix = pc.cast(pc.if_else(no_prefix, "32", prefix_text), pa.int64()).to_numpy(
-        zero_copy_only=False
-    )
-    if not with_prefix:
-        ok &= no_prefix.to_numpy(zero_copy_only=False)
-    ok &= prefix <= 32
-    return np.where(ok, value, 0), np.where(ok, prefix, 32), ok
-
-
-def _deepest_cover(
-    points: np.ndarray, layers: Sequence[tuple[int, np.ndarray, np.ndarray]], shallower_than: int
-) -> np.ndarray:
-    """For each IPv4 point, the id of the longest-prefix network (prefix length below
-    ``shallower_than``) containing it, or -1. ``layers`` run longest prefix first."""
-    owner = np.full(len(points), -1, dtype=np.int64)
-    pending = np.ones(len(points), dtype=bool)
-    for length, keys, ids in layers:
-        if length >= shallower_than or not pending.any():
-            continue
-        sel = np.flatnonzero(pending)
-        key = points[sel] >> np.int64(32 - length)
-        pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-        hit = keys[pos] == key
-        owner[sel[hit]] = ids[pos[hit]]
-        pending[sel[hit]] = False
-    return owner
+def _plain(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One plain string array (dictionary columns decoded: URLs are joined per row)."""
+    arr = as_array(column)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    return arr

@@ -36,6 +36,13 @@ from seawall.sources.base import SourceResult
 from seawall.store.duck import query_arrow
 
 KINDS = ("flow", "transaction", "packet")
+# Dictionary pages up to 8 MiB (pyarrow's default is 1 MiB): a column chunk with a few
+# hundred thousand distinct addresses stays dictionary-encoded instead of falling back to
+# plain pages, so readers can take it as a DictionaryArray without re-encoding.
+PARQUET_WRITE_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "dictionary_pagesize_limit": 8 << 20,
+}
 
 _CATALOG = """
 CREATE TABLE IF NOT EXISTS inputs (
@@ -128,7 +135,7 @@ class EmbeddedStore:
             table = conform(table, kind)
             target = self.root / kind / f"{sha256}.parquet"
             tmp = target.with_suffix(".tmp")
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(table, tmp, **PARQUET_WRITE_OPTIONS)
             os.replace(tmp, target)  # atomic: a crash never leaves half a file under the name
             rows[kind] = table.num_rows
         size = os.path.getsize(result.path) if os.path.exists(result.path) else 0

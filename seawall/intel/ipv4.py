@@ -56,6 +56,7 @@ _KEEP_HIGH = np.array(
     [0 if n <= 8 else (1 << 8 * (n - 8)) - 1 if n < 16 else _ALL for n in range(17)],
     dtype=np.uint64,
 )
+_BLOCK_SHIFT = 12  # segment search starts from a table of 2**20 blocks of 4096 addresses
 _DOTS = np.uint64(0x2E2E2E2E2E2E2E2E)
 _ONES = np.uint64(0x0101010101010101)
 _GATHER_BITS = np.uint64(0x0102040810204080)  # 8 bytes of 0/1 -> 8 bits in the top byte
@@ -171,7 +172,7 @@ def deepest_cover(
 class SegmentTable:
     """The IPv4 space cut into segments, each owned by one indicator id or -1.
 
-    A lookup is a binary search, narrowed first by a table of where each /16 block starts
+    A lookup is a binary search, narrowed first by a table of where each /20 block starts
     so that every step touches a short, cache-friendly stretch of the segment array."""
 
     def __init__(self, starts: np.ndarray, owners: np.ndarray) -> None:
@@ -180,9 +181,9 @@ class SegmentTable:
             owners = np.concatenate([[-1], owners])
         self.starts = starts.astype(np.int64)
         self.owners = owners.astype(np.int64)
-        blocks = np.arange(0, (1 << 16) + 1, dtype=np.int64) << 16
-        # first[b]: index of the segment holding address b << 16 (-1 when before any start)
-        self._first = np.searchsorted(self.starts, blocks, side="right") - 1
+        blocks = np.arange(0, (1 << (32 - _BLOCK_SHIFT)) + 1, dtype=np.int64) << _BLOCK_SHIFT
+        # first[b]: index of the segment holding the first address of block b (4 MiB)
+        self._first = (np.searchsorted(self.starts, blocks, side="right") - 1).astype(np.int32)
         spans = np.diff(self._first)
         self._steps = int(np.ceil(np.log2(int(spans.max()) + 2))) if len(spans) else 0
 
@@ -190,7 +191,7 @@ class SegmentTable:
         """Owner id of each address (int64 values in 0..2**32-1), -1 when uncovered."""
         if len(addresses) == 0:
             return np.zeros(0, dtype=np.int64)
-        block = addresses >> 16
+        block = addresses >> _BLOCK_SHIFT
         lo = self._first[block]  # the answer lies in [lo, hi], lo >= 0
         hi = self._first[block + 1]
         starts = self.starts

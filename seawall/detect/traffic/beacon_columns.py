@@ -16,8 +16,10 @@ def codes(column: pa.ChunkedArray | pa.Array, missing: str = "") -> tuple[IntArr
     filled = pc.fill_null(column, missing)
     encoded = pc.dictionary_encode(filled)
     if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array(
-            [], pa.dictionary(pa.int32(), pa.string())
+        encoded = (
+            encoded.combine_chunks()
+            if encoded.num_chunks
+            else pa.array([], pa.dictionary(pa.int32(), pa.string()))
         )
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     return indices, encoded.dictionary.to_pylist()
@@ -51,9 +53,7 @@ def dense_sorted(key: IntArray) -> tuple[IntArray, int]:
 
 
 def int_column(column: pa.ChunkedArray | pa.Array, missing: int = 0) -> IntArray:
-    return np.asarray(
-        pc.fill_null(column, missing).to_numpy(zero_copy_only=False), dtype=np.int64
-    )
+    return np.asarray(pc.fill_null(column, missing).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> FloatArray:
@@ -118,3 +118,53 @@ def group_order(groups: IntArray, values: FloatArray) -> IntArray:
     float sort, then a stable integer sort)."""
     by_value = np.argsort(values, kind="quicksort")
     return by_value[np.argsort(groups[by_value], kind="stable")]
+
+
+def time_order(micros: IntArray) -> IntArray:
+    """Row numbers in time order, ties in row order (input already in order costs one pass)."""
+    n = micros.size
+    if n < 2 or bool(np.all(micros[1:] >= micros[:-1])):
+        return np.arange(n, dtype=np.int64)
+    low = int(micros.min())
+    row_bits = (n - 1).bit_length()
+    if (int(micros.max()) - low).bit_length() + row_bits <= 63:
+        # Time and row number packed in one int64: a plain sort, no argsort.
+        packed = ((micros - low) << row_bits) | np.arange(n, dtype=np.int64)
+        packed.sort()
+        return packed & ((1 << row_bits) - 1)
+    return np.argsort(micros, kind="stable").astype(np.int64)
+
+
+def regroup(order: IntArray, key: IntArray) -> IntArray:
+    """``order`` (row numbers) reordered stably by ``key[row]`` (non-negative int64): rows
+    in time order come out sorted by key, then time.
+
+    LSD radix sort on 16-bit digits, each digit by numpy's stable argsort of uint16 (a radix
+    sort, linear); a key of up to 32 bits costs two linear passes instead of an argsort."""
+    if order.size < 2:
+        return order
+    keys = key[order]
+    bits = int(keys.max()).bit_length()
+    if bits > 48:
+        return order[np.argsort(keys, kind="stable")]
+    for shift in range(0, max(bits, 1), 16):
+        digit = ((keys >> shift) & 0xFFFF).astype(np.uint16)
+        step = np.argsort(digit, kind="stable")
+        order = order[step]
+        keys = keys[step]
+    return order
+
+
+def runs(sorted_keys: IntArray) -> tuple[IntArray, IntArray]:
+    """Start offset and length of each run of equal values in ``sorted_keys``."""
+    n = sorted_keys.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1))
+    lengths = np.diff(np.append(starts, n))
+    return starts.astype(np.int64), lengths.astype(np.int64)
+
+
+def bool_column(array: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.bool_]:
+    """A boolean Arrow result as numpy (nulls count as False)."""
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -40,8 +40,8 @@ def inspect_dns(ctx: Context, pkts: np.ndarray, over_tcp: np.ndarray) -> None:
     answer = _match_responses(f, cols.ident[ok], cols.is_response[ok])
     is_query = ~cols.is_response[ok]
     direction = np.where(ctx.fwd[p], "client", "server")
-    qtype = np.asarray(dns_columns.qtype_names(cols.qtype[ok]), object)
-    rcode = np.asarray(dns_columns.rcode_names(cols.rcode[ok]), object)
+    qtype = dns_columns.qtype_names(cols.qtype[ok])
+    rcode = dns_columns.rcode_names(cols.rcode[ok])
     ancount, msg_size = cols.ancount[ok], size[ok]
     answered = np.flatnonzero(is_query & (answer >= 0))
     unanswered = np.flatnonzero(is_query & (answer < 0))

@@ -36,23 +36,24 @@ class DnsColumns:
     error: dict[int, str]  # row -> repr of the exception parse_dns raised (its bug)
 
 
-def qtype_names(qtype: np.ndarray) -> list[str | None]:
-    """``DnsMessage.qtype_name`` for a column of qtypes (-1: no question)."""
+def qtype_names(qtype: np.ndarray) -> np.ndarray:
+    """``DnsMessage.qtype_name`` for a column of qtypes (-1: no question), as an object array."""
     return _names_of(qtype, lambda q: None if q < 0 else proto_dns.QTYPE_NAMES.get(q, f"TYPE{q}"))
 
 
-def rcode_names(rcode: np.ndarray) -> list[str | None]:
-    """``DnsMessage.rcode_name`` for a column of rcodes."""
+def rcode_names(rcode: np.ndarray) -> np.ndarray:
+    """``DnsMessage.rcode_name`` for a column of rcodes, as an object array."""
     return _names_of(rcode, lambda r: proto_dns.RCODE_NAMES.get(r, f"RCODE{r}"))
 
 
-def _names_of(values: np.ndarray, name: Callable[[int], str | None]) -> list[str | None]:
+def _names_of(values: np.ndarray, name: Callable[[int], str | None]) -> np.ndarray:
     """Name each distinct value once."""
     if len(values) == 0:
-        return []
+        return np.zeros(0, object)
     uniq, inverse = np.unique(values, return_inverse=True)
-    text = np.asarray([name(int(v)) for v in uniq.tolist()], object)
-    return list(text[inverse.reshape(-1)].tolist())
+    text = np.empty(len(uniq), object)
+    text[:] = [name(int(v)) for v in uniq.tolist()]
+    return text[inverse.reshape(-1)]
 
 
 def decode_dns(raw: np.ndarray, start: np.ndarray, size: np.ndarray) -> DnsColumns:
@@ -89,8 +90,10 @@ def decode_dns(raw: np.ndarray, start: np.ndarray, size: np.ndarray) -> DnsColum
     dot_slot = slot[walk.dot_rows]
     kept = dot_slot >= 0
     text = _name_text(raw, start[named], name_end, dot_slot[kept], walk.dot_pos[kept])
-    for row, value in zip(named.tolist(), text, strict=True):
-        names[row] = value
+    if len(named):
+        name_column = np.full(n, None, object)
+        name_column[named] = text
+        names = name_column.tolist()
 
     error: dict[int, str] = {}
     scalar = rows[walk.pointer]
@@ -185,11 +188,14 @@ def _name_text(
     offsets = np.zeros(m + 1, np.int64)
     np.cumsum(length, out=offsets[1:])
     total = int(offsets[-1])
-    row_of = np.repeat(np.arange(m), length)
-    within = np.arange(total) - offsets[row_of]
-    data = raw[start[row_of] + (_HEADER + 1) + within]
+    # file position of every name byte: per-name shift repeated, plus a running count (two
+    # name-sized temporaries instead of five; names can add up to many MB)
+    position = np.repeat(start + (_HEADER + 1) - offsets[:-1], length)
+    position += np.arange(total)
+    data = raw[position]
+    del position
     data[offsets[dot_rows] + dot_pos - (_HEADER + 1)] = ord(".")
-    high_rows = np.unique(row_of[data >= 0x80])
+    high_rows = np.unique(np.searchsorted(offsets, np.flatnonzero(data >= 0x80), "right") - 1)
     if len(high_rows):
         escaped = _escaped(data, offsets, high_rows)
         data[data >= 0x80] = ord("?")  # stays valid UTF-8; these names are replaced below

@@ -187,15 +187,9 @@ def _name_text(
     length = np.maximum(end - (_HEADER + 2), 0)
     offsets = np.zeros(m + 1, np.int64)
     np.cumsum(length, out=offsets[1:])
-    total = int(offsets[-1])
-    # file position of every name byte: per-name shift repeated, plus a running count (two
-    # name-sized temporaries instead of five; names can add up to many MB)
-    position = np.repeat(start + (_HEADER + 1) - offsets[:-1], length)
-    position += np.arange(total)
-    data = raw[position]
-    del position
+    data = _gather_spans(raw, start + (_HEADER + 1), length, offsets)
     data[offsets[dot_rows] + dot_pos - (_HEADER + 1)] = ord(".")
-    high_rows = np.unique(np.searchsorted(offsets, np.flatnonzero(data >= 0x80), "right") - 1)
+    high_rows = _rows_with_high_bytes(data, offsets, length)
     if len(high_rows):
         escaped = _escaped(data, offsets, high_rows)
         data[data >= 0x80] = ord("?")  # stays valid UTF-8; these names are replaced below
@@ -207,14 +201,43 @@ def _name_text(
     return names
 
 
+def _rows_with_high_bytes(data: np.ndarray, offsets: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Rows whose bytes data[offsets[i] : offsets[i + 1]] include one >= 0x80."""
+    if len(length) == 0:
+        return np.zeros(0, np.int64)
+    # a trailing zero gives empty rows at the very end a valid index; their maximum is ignored
+    peak = np.maximum.reduceat(np.r_[data, np.uint8(0)], offsets[:-1])
+    return np.flatnonzero((peak >= 0x80) & (length > 0))
+
+
+_GATHER_CHUNK = 1 << 20  # name bytes per step: keeps the int64 positions small and in cache
+
+
+def _gather_spans(
+    raw: np.ndarray, first: np.ndarray, length: np.ndarray, offsets: np.ndarray
+) -> np.ndarray:
+    """The bytes raw[first[i] : first[i] + length[i]] of every span, concatenated (offsets:
+    the spans' starts in the result). Done a chunk of spans at a time: positions for all
+    bytes at once would be a temporary of 8 bytes per name byte, costly to allocate fresh."""
+    data = np.empty(int(offsets[-1]), np.uint8)
+    shift = first - offsets[:-1]  # file position minus position in the result
+    bounds = np.searchsorted(offsets, np.arange(0, len(data), _GATHER_CHUNK))
+    bounds = np.unique(np.r_[bounds, len(first)])
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        a, b = int(offsets[lo]), int(offsets[hi])
+        position = np.repeat(shift[lo:hi], length[lo:hi])
+        position += np.arange(a, b)
+        data[a:b] = raw[position]
+    return data
+
+
 def _escaped(data: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> list[str | None]:
     """The names of ``rows`` with each byte >= 0x80 written as a backslash, "x" and two hex
     digits (what ``decode("ascii", "backslashreplace")`` gives)."""
     length = offsets[rows + 1] - offsets[rows]
     sub_offsets = np.zeros(len(rows) + 1, np.int64)
     np.cumsum(length, out=sub_offsets[1:])
-    row_of = np.repeat(np.arange(len(rows)), length)
-    sub = data[offsets[rows][row_of] + np.arange(len(row_of)) - sub_offsets[row_of]]
+    sub = _gather_spans(data, offsets[rows], length, sub_offsets)
     high = sub >= 0x80
     at = np.zeros(len(sub) + 1, np.int64)
     np.cumsum(np.where(high, 4, 1), out=at[1:])

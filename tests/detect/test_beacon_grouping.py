@@ -62,7 +62,7 @@ def test_mad_and_quartiles_with_ties_match_numpy(high: int) -> None:
     groups = np.sort(rng.integers(0, 200, 6_000))
     values = rng.integers(0, high, 6_000).astype(np.float64)
     stats = robust_stats(values, groups, 200, min_iqr=0.0, small_median_score=1.0)
-    starts, lengths = segment_bounds(groups, 200)
+    _, lengths = segment_bounds(groups, 200)
     for g in range(200):
         v = values[groups == g]
         if v.size == 0:

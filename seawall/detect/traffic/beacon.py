@@ -47,7 +47,7 @@ from seawall.detect.traffic.beacon_flows import (
     pair_key,
     telemetry_ports,
 )
-from seawall.detect.traffic.beacon_stats import ScoringParams, score_groups
+from seawall.detect.traffic.beacon_stats import GroupScores, ScoringParams, score_groups
 from seawall.records.alerts import Alert
 
 # Transaction kinds that carry client check-ins, and the ATT&CK technique each suggests.
@@ -189,7 +189,7 @@ def _events(
     return events, picked[starts]
 
 
-def _score(events: Events, span: tuple[float, float], params: ScoringParams) -> Any:
+def _score(events: Events, span: tuple[float, float], params: ScoringParams) -> GroupScores:
     return score_groups(
         events.time, events.size, events.group, events.n_groups, span[0], span[1], params
     )

@@ -1,9 +1,10 @@
 """Beacon scoring math, vectorized across groups (RITA v5 style, own implementation).
 
 Input is one array of event times and one of sizes, sorted by group then time, with dense
-group codes 0..G-1. Every statistic is computed for all groups at once with numpy (segment
-index arithmetic on sorted arrays, bincount for histograms), so scoring a million flows costs
-a few sorts, not a Python loop per group.
+group codes 0..G-1. Every statistic is computed for all groups at once with numpy: one sort
+of the intervals and one of the sizes within their groups (group and value packed in one
+int64 when the values allow it), then quantiles by index arithmetic on the sorted segments,
+the MAD by a vectorized binary search over them (no second sort), bincount for histograms.
 
 Sub-scores, each in [0, 1]:
 - timestamp: mean of (1 - |Bowley skew|) and (median - MAD) / median of the inter-event intervals;

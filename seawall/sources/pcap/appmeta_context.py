@@ -217,28 +217,43 @@ class Context:
             out[(k // 2, bool(k % 2))] = pkts[group]
         return out
 
+    def group_seqs(
+        self, groups: Mapping[tuple[int, bool], np.ndarray]
+    ) -> dict[tuple[int, bool], np.ndarray]:
+        """TCP sequence numbers of every group's packets, read in one gather for all groups."""
+        if not groups:
+            return {}
+        lengths = [len(g) for g in groups.values()]
+        seq = self.tcp_seq(np.concatenate(list(groups.values())))
+        parts = np.split(seq, np.cumsum(lengths)[:-1])
+        return dict(zip(groups, parts, strict=True))
+
     def stream(
-        self, pkts: np.ndarray, max_bytes: int = 65536
+        self, pkts: np.ndarray, max_bytes: int = 65536, seq: np.ndarray | None = None
     ) -> tuple[bytes, list[tuple[int, int]]]:
         """Join TCP segments of one direction in sequence order, dropping retransmissions and
-        stopping at the first hole. Returns the bytes and (stream offset, packet) per segment."""
+        stopping at the first hole. Returns the bytes and (stream offset, packet) per segment.
+        ``seq``: the packets' sequence numbers when already read (see ``group_seqs``)."""
         if len(pkts) == 0:
             return b"", []
-        seq = self.tcp_seq(pkts)
+        if seq is None:
+            seq = self.tcp_seq(pkts)
         rel = ((seq - seq[0] + (1 << 31)) % (1 << 32)) - (1 << 31)
         order = np.argsort(rel, kind="stable")
+        rel_at, pkt_at = rel[order].tolist(), pkts[order].tolist()
+        size_at, start_at = self.plen[pkts][order].tolist(), self.pstart[pkts][order].tolist()
+        buffer = self.index.buffer
         data = bytearray()
         where: list[tuple[int, int]] = []
-        expected = int(rel[order[0]])
-        for j in order:
-            start = int(rel[j])
-            chunk = self.payload(int(pkts[j]))
+        expected = rel_at[0]
+        for start, pkt, size, at in zip(rel_at, pkt_at, size_at, start_at, strict=True):
+            chunk = bytes(buffer[at : at + size]) if size > 0 else b""
             end = start + len(chunk)
             if end <= expected:
                 continue  # retransmitted bytes already joined
             if start > expected:
                 break  # missing segment: what follows cannot be trusted
-            where.append((len(data), int(pkts[j])))
+            where.append((len(data), pkt))
             data += chunk[expected - start :]
             expected = end
             if len(data) >= max_bytes:

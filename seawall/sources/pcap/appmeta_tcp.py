@@ -94,10 +94,11 @@ def _server_handshakes(ctx: Context, flows: np.ndarray) -> dict[int, tuple[int |
         return out
     server_side = np.flatnonzero(~ctx.fwd & (ctx.plen > 0))
     groups = ctx.first_payload_packets(flows, TLS_SERVER_SEGMENTS, server_side)
+    seqs = ctx.group_seqs(groups)
     for (f, from_source), pkts in groups.items():
         if from_source:
             continue
-        data, _ = ctx.stream(pkts)
+        data, _ = ctx.stream(pkts, seq=seqs[(f, from_source)])
         if not data.startswith(b"\x16\x03"):
             continue
         try:
@@ -193,8 +194,10 @@ def inspect_ssh(ctx: Context, banner_pkts: np.ndarray) -> None:
         return
     flows = np.unique(ctx.flow_id[banner_pkts])
     starts: dict[int, dict[bool, tuple[proto_ssh.SshStart, list[tuple[int, int]]]]] = {}
-    for (f, from_source), pkts in ctx.first_payload_packets(flows, SSH_SEGMENTS).items():
-        data, where = ctx.stream(pkts)
+    groups = ctx.first_payload_packets(flows, SSH_SEGMENTS)
+    seqs = ctx.group_seqs(groups)
+    for (f, from_source), pkts in groups.items():
+        data, where = ctx.stream(pkts, seq=seqs[(f, from_source)])
         if not where:
             continue
         try:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawall.errors import Location
+from seawall.records.protocols import TRANSPORT_NAMES
 from seawall.records.schemas import from_columns
 
 # Columns of a batch that are not information elements.
@@ -36,22 +37,6 @@ EXTRA_COLUMNS = {
     "dst_as": "destination.as.number",
 }
 
-TRANSPORT_NAMES = {
-    1: "icmp",
-    2: "igmp",
-    4: "ipip",
-    6: "tcp",
-    17: "udp",
-    41: "ipv6",
-    47: "gre",
-    50: "esp",
-    51: "ah",
-    58: "ipv6-icmp",
-    89: "ospf",
-    103: "pim",
-    112: "vrrp",
-    132: "sctp",
-}
 
 
 class SamplingLookup:

@@ -2,16 +2,17 @@
 
 Ours: seawall.intel.matcher.IndicatorSet (look up each distinct value once: IPv4 parsed
 from the Arrow buffers and searched in a segment table, dict lookups with parent suffixes
-for names, dicts for hashes). Peer: DuckDB SQL (equi-joins for exact addresses, names and
-hashes, prefix equi-joins or a BETWEEN range join for CIDRs, parent suffixes via unnest).
-Both count, per field, the rows with at least one match; the counts must agree.
+for names, dicts for hashes). Peer: DuckDB SQL, equi-joins only (hash joins for exact
+addresses, names and hashes, one equi-join per CIDR prefix length, parent domains as an
+unnest of suffixes then a hash semi join; see Peer), on as many threads as ours. Both count,
+per field, the rows with at least one match; the counts must agree or the bench stops.
 
 By default both start from Parquet written the way the store writes it (flows at rest):
 the generated flows are written once to bench/.work/ (not timed), then each run times
 reading + matching. Ours reads 1M-row batches with ``read_dictionary`` (the strings arrive
 as DictionaryArrays, no encoding) while the next batch is read in the background; DuckDB
-runs its queries on ``read_parquet`` of the same file. ``--from memory`` times matching of
-in-memory Arrow batches of plain strings instead (dictionary encoding included).
+runs one query per field on ``read_parquet`` of the whole file. ``--from memory`` times
+matching of in-memory Arrow batches of plain strings instead (dictionary encoding included).
 
 Flows are generated in batches from a seeded numpy generator, so memory is bounded by the
 batch size. Address, name and fingerprint popularity follows a Zipf law (a few hosts carry
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import sys
@@ -257,16 +259,16 @@ def parquet_batches(path: Path, batch: int) -> Iterator[pa.Table]:
             yield pa.Table.from_batches([record_batch])
 
 
-def duckdb_setup(world: World) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def duckdb_setup(world: World, threads: int) -> duckdb.DuckDBPyConnection:
+    """Indicator tables for the SQL peer; ``cidr`` holds (prefix length, network bits)."""
+    con = duckdb.connect(config={"threads": threads})
     ip = dotted(world.ip_ints)
     con.register("ip_src", pa.table({"ip": ip}))
     con.execute("CREATE TABLE ip_exact AS SELECT DISTINCT ip FROM ip_src")
     cidr = pa.table({"lo": pa.array(world.cidr_lo), "hi": pa.array(world.cidr_hi)})
     con.register("cidr_src", cidr)
-    # plen and key let the prefix form run as equi-joins, one per prefix length.
     con.execute(
-        "CREATE TABLE cidr AS SELECT DISTINCT lo, hi,"
+        "CREATE TABLE cidr AS SELECT DISTINCT"
         " 32 - CAST(log2(hi - lo + 1) AS INTEGER) AS plen,"
         " lo >> CAST(log2(hi - lo + 1) AS INTEGER) AS key FROM cidr_src"
     )
@@ -276,71 +278,104 @@ def duckdb_setup(world: World) -> duckdb.DuckDBPyConnection:
     con.execute("CREATE TABLE ja3 AS SELECT DISTINCT h FROM ja3_src")
     con.register("sha_src", pa.table({"h": pa.array(world.sha1)}))
     con.execute("CREATE TABLE sha1 AS SELECT DISTINCT h FROM sha_src")
+    for name in ("ip_src", "cidr_src", "dom_src", "ja3_src", "sha_src"):
+        con.unregister(name)
     return con
 
 
-_IPINT = (
-    "(split_part({c}, '.', 1)::UBIGINT << 24) + (split_part({c}, '.', 2)::UBIGINT << 16)"
-    " + (split_part({c}, '.', 3)::UBIGINT << 8) + split_part({c}, '.', 4)::UBIGINT"
+# Dotted quad -> UINTEGER, NULL unless four labels that each cast to 0..255.
+_IPV4 = (
+    "CASE WHEN len(p) = 4 THEN (try_cast(p[1] AS UTINYINT)::UINTEGER << 24)"
+    " | (try_cast(p[2] AS UTINYINT)::UINTEGER << 16)"
+    " | (try_cast(p[3] AS UTINYINT)::UINTEGER << 8) | try_cast(p[4] AS UTINYINT) END"
+)
+# Plan operators that mean a join degenerated from hash/equi-join into pairs of rows.
+_PAIRWISE = re.compile(
+    r'"name": "(\w*(?:NESTED_LOOP|CROSS_PRODUCT|BLOCKWISE_NL|PIECEWISE_MERGE|IE_JOIN)\w*)"'
 )
 
 
-RANGED = {
-    # The textbook range join.
-    "between": "ranged AS (SELECT v4.rid FROM v4 JOIN cidr c ON v4.n BETWEEN c.lo AND c.hi)",
-    # The same answer as equi-joins: for each prefix length, network bits of n = key.
-    "prefix": "lens AS (SELECT DISTINCT plen FROM cidr), ranged AS (SELECT v4.rid FROM v4 "
-    "CROSS JOIN lens JOIN cidr c ON c.plen = lens.plen AND c.key = (v4.n >> (32 - lens.plen)))",
-}
+class Peer:
+    """DuckDB SQL doing the same matching, as equi-joins only: exact addresses, names and
+    hashes as hash (semi/mark) joins; CIDRs as one equi-join per prefix length present in
+    the indicators (network bits of the address = key); parent domains as an unnest of
+    every suffix of the name, then a hash semi join.
 
+    form "rows" matches every row; form "distinct" groups each column by value first and
+    matches each distinct value once, summing its row count (what ours does, in SQL).
 
-ParquetSlice = tuple[Path, int, int]  # file, first rid, end rid
+    A range join (``n BETWEEN lo AND hi``) is not offered: DuckDB plans it as an IEJoin,
+    39 s per 100k flows here. A single join over ``CROSS JOIN (prefix lengths)`` is not
+    either: on 1M rows the optimizer joined cidr x lengths first and then took a cross
+    product with the flows (1e11 pairs; > 6 min per 1M flows). Each query's plan is
+    checked once for such operators and refused."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, form: str) -> None:
+        self.con, self.form = con, form
+        self.plens = [
+            r[0] for r in con.execute("SELECT DISTINCT plen FROM cidr ORDER BY 1").fetchall()
+        ]
+        self.checked: set[str] = set()
 
-def peer(
-    con: duckdb.DuckDBPyConnection, table: pa.Table | ParquetSlice, cidr_join: str
-) -> dict[str, int]:
-    if isinstance(table, tuple):
-        # One batch of rows from the file (row groups pruned by rid statistics) into a
-        # DuckDB table: the queries below then plan as they do on in-memory batches. (A
-        # view over the whole file made the suffix and prefix joins ~100x slower.)
-        path, lo, hi = table
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE flows AS SELECT * FROM read_parquet('{path}') "
-            f"WHERE rid >= {lo} AND rid < {hi}"
+    def _values(self, source: str, col: str) -> str:
+        """(k, v, c): the column's non-null values with the row count each stands for."""
+        if self.form == "rows":
+            return f'SELECT rid AS k, "{col}" AS v, 1 AS c FROM {source} WHERE "{col}" IS NOT NULL'
+        return (
+            f'SELECT "{col}" AS k, "{col}" AS v, count(*) AS c FROM {source} '
+            f'WHERE "{col}" IS NOT NULL GROUP BY "{col}"'
         )
-    else:
-        con.register("flows", table)
-    out: dict[str, int] = {}
-    for col in ("source.ip", "destination.ip"):
-        q = f"""
-        WITH f AS (SELECT rid, "{col}" AS ip FROM flows WHERE "{col}" IS NOT NULL),
-        exact AS (SELECT f.rid FROM f JOIN ip_exact e ON f.ip = e.ip),
-        v4 AS (SELECT rid, {_IPINT.format(c="ip")} AS n FROM f
-               WHERE regexp_full_match(ip, '\\d+\\.\\d+\\.\\d+\\.\\d+')),
-        {{ranged}}
-        SELECT count(*) FROM (SELECT rid FROM exact UNION SELECT rid FROM ranged)
-        """
-        out[col] = con.execute(q.replace("{ranged}", RANGED[cidr_join])).fetchall()[0][0]
-    for col in ("tls.client.server_name", "dns.question.name"):
-        q = f"""
-        WITH f AS (SELECT rid, rtrim(lower("{col}"), '.') AS name
-                   FROM flows WHERE "{col}" IS NOT NULL),
-        parts AS (SELECT rid, string_split(name, '.') AS p FROM f),
-        suffixes AS (SELECT rid, array_to_string(p[i:], '.') AS s
-                     FROM parts, range(1, len(p) + 1) AS r(i))
-        SELECT count(DISTINCT suffixes.rid) FROM suffixes JOIN domains d ON suffixes.s = d.name
-        """
-        out[col] = con.execute(q).fetchall()[0][0]
-    for col, tab in (("tls.client.ja3", "ja3"), ("tls.server.hash.sha1", "sha1")):
-        q = f"""SELECT count(*) FROM flows JOIN {tab} t
-                ON replace(lower("{col}"), ':', '') = t.h"""
-        out[col] = con.execute(q).fetchall()[0][0]
-    if isinstance(table, tuple):
-        con.execute("DROP TABLE flows")
-    else:
-        con.unregister("flows")
-    return out
+
+    def queries(self, source: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for col in ("source.ip", "destination.ip"):
+            cidr = "".join(
+                f" OR (n >> {32 - p}) IN (SELECT key FROM cidr WHERE plen = {p})"
+                for p in self.plens
+            )
+            out[col] = f"""
+            WITH d AS ({self._values(source, col)}),
+            a AS (SELECT v, c, {_IPV4} AS n FROM (SELECT v, c, string_split(v, '.') AS p FROM d))
+            SELECT coalesce(sum(c), 0) FROM a WHERE v IN (SELECT ip FROM ip_exact){cidr}"""
+        for col in ("tls.client.server_name", "dns.question.name"):
+            out[col] = f"""
+            WITH d AS ({self._values(source, col)}),
+            parts AS (SELECT k, c, string_split(rtrim(lower(v), '.'), '.') AS p FROM d),
+            suffixes AS (SELECT k, c, unnest(list_transform(range(1, len(p) + 1),
+                                        lambda i: array_to_string(p[i:], '.'))) AS s
+                         FROM parts),
+            hits AS (SELECT DISTINCT k, c FROM suffixes SEMI JOIN domains ON s = name)
+            SELECT coalesce(sum(c), 0) FROM hits"""
+        for col, table in (("tls.client.ja3", "ja3"), ("tls.server.hash.sha1", "sha1")):
+            out[col] = f"""
+            WITH d AS ({self._values(source, col)})
+            SELECT coalesce(sum(c), 0) FROM d
+            WHERE replace(lower(v), ':', '') IN (SELECT h FROM {table})"""
+        return out
+
+    def _check_plan(self, col: str, query: str) -> None:
+        if col in self.checked:
+            return
+        plan = self.con.execute("EXPLAIN (FORMAT json) " + query).fetchall()[0][1]
+        bad = sorted(set(_PAIRWISE.findall(plan)))
+        if bad:
+            raise SystemExit(f"DuckDB planned {bad} for {col}; rewrite the query as equi-joins")
+        self.checked.add(col)
+
+    def match(self, source: str) -> dict[str, int]:
+        """Rows with a hit per field, for the flows in the SQL relation ``source``."""
+        out: dict[str, int] = {}
+        for col, query in self.queries(source).items():
+            self._check_plan(col, query)
+            out[col] = int(self.con.execute(query).fetchall()[0][0])
+        return out
+
+    def match_table(self, table: pa.Table) -> dict[str, int]:
+        self.con.register("flows", table)
+        try:
+            return self.match("flows")
+        finally:
+            self.con.unregister("flows")
 
 
 def run(
@@ -368,6 +403,16 @@ def run(
     return elapsed, total
 
 
+def check_hits(expected: dict[str, int], got: dict[str, int], label: str) -> None:
+    """The peer is only a peer if it finds the same rows: stop on any difference."""
+    if got != expected:
+        diff = {k: (expected.get(k), got.get(k)) for k in FIELDS if expected.get(k) != got.get(k)}
+        raise SystemExit(
+            f"HIT COUNT MISMATCH in {label} (field: (seawall, this run)): {diff}; "
+            "the two matchers disagree, fix the semantics before reading any timing"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -382,12 +427,14 @@ def main() -> None:
     ap.add_argument("--uniform", action="store_true", help="uniform popularity (worst case)")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument(
-        "--peer-cidr",
-        choices=sorted(RANGED),
-        default="prefix",
-        help="DuckDB CIDR join: prefix (equi-join per prefix length) or between (range join)",
+        "--peer-form",
+        choices=("distinct", "rows"),
+        default="distinct",
+        help="DuckDB: match each distinct value once and sum its rows (default), or every row",
     )
-    ap.add_argument("--threads", type=int, default=2, help="column threads for ours (1 = none)")
+    ap.add_argument(
+        "--threads", type=int, default=2, help="column threads for ours (1 = none), DuckDB threads"
+    )
     ap.add_argument(
         "--from",
         dest="origin",
@@ -429,6 +476,7 @@ def main() -> None:
 
     ours_times, peer_times = [], []
     ours_hits: dict[str, int] = {}
+    first_hits: dict[str, int] = {}
     peer_hits: dict[str, int] = {}
     for i in range(args.runs):
         print(f"run {i + 1}/{args.runs}", flush=True)
@@ -439,33 +487,33 @@ def main() -> None:
         if pool is not None:
             pool.shutdown()
         ours_times.append(elapsed)
+        if i:
+            check_hits(first_hits, ours_hits, f"seawall run {i + 1}")
+        first_hits = ours_hits
     rss_ours = peak_rss_mb()
     if not args.no_peer:
         t0 = time.perf_counter()
-        con = duckdb_setup(world)
+        con = duckdb_setup(world, args.threads)
+        sql_peer = Peer(con, args.peer_form)
         threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
         print(
-            f"duckdb setup (indicator tables): {time.perf_counter() - t0:.2f} s, threads {threads}"
+            f"duckdb setup (indicator tables): {time.perf_counter() - t0:.2f} s, "
+            f"threads {threads}, form {args.peer_form}, CIDR prefix lengths {sql_peer.plens}"
         )
         for i in range(args.runs):
             print(f"run {i + 1}/{args.runs}", flush=True)
             if path is not None:
-                slices = [
-                    (path, lo, min(lo + args.batch, args.flows))
-                    for lo in range(0, args.flows, args.batch)
-                ]
-                elapsed, peer_hits = run(
-                    "duckdb",
-                    lambda p: peer(con, p, args.peer_cidr),
-                    lambda s=slices: s,
-                    args.flows,
-                    True,
+                # One query per field over the whole file: DuckDB streams and parallelizes
+                # the scan itself, reading only the column each query needs.
+                source = "read_parquet('{}')".format(str(path).replace("'", "''"))
+                elapsed, hits = run(
+                    "duckdb", sql_peer.match, lambda s=source: [s], args.flows, True
                 )
             else:
-                elapsed, peer_hits = run(
-                    "duckdb", lambda t: peer(con, t, args.peer_cidr), tables, args.flows, False
-                )
+                elapsed, hits = run("duckdb", sql_peer.match_table, tables, args.flows, False)
             peer_times.append(elapsed)
+            check_hits(ours_hits, hits, f"duckdb run {i + 1}")
+            peer_hits = hits
     ours_med = statistics.median(ours_times)
     popularity = "uniform" if args.uniform else "zipf"
     origin = "read from Parquet + matched" if from_parquet else "matched in memory"
@@ -481,11 +529,7 @@ def main() -> None:
             f"peak RSS (whole process) {peak_rss_mb():.0f} MB"
         )
         print(f"  ratio  : seawall is {peer_med / ours_med:.1f}x the DuckDB throughput")
-        same = ours_hits == peer_hits
-        print(
-            f"  hit counts agree: {same}"
-            + ("" if same else f"\n  ours {ours_hits}\n  peer {peer_hits}")
-        )
+        print(f"  hit counts agree: {peer_hits == ours_hits} {ours_hits}")
 
 
 if __name__ == "__main__":

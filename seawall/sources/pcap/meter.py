@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from seawall.records.protocols import TRANSPORT_NAMES
 from seawall.records.schemas import from_columns
 from seawall.sources.base import SourceOptions
 from seawall.sources.pcap.index import TUNNEL_NAMES, MeteredPackets, PacketIndex, ips_to_strings
@@ -25,22 +26,6 @@ TCP_SYN = 0x02
 TCP_RST = 0x04
 TCP_ACK = 0x10
 
-TRANSPORT_NAMES = {
-    1: "icmp",
-    2: "igmp",
-    4: "ipv4",
-    6: "tcp",
-    17: "udp",
-    41: "ipv6",
-    47: "gre",
-    50: "esp",
-    51: "ah",
-    58: "ipv6-icmp",
-    89: "ospf",
-    103: "pim",
-    112: "vrrp",
-    132: "sctp",
-}
 
 # Why a flow boundary was placed (the reason the previous flow of the same key ended).
 _NEW_KEY, _IDLE, _ACTIVE, _REUSE = 0, 1, 2, 3

@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow as pa
 
 from seawall.errors import InputError
+from seawall.records.protocols import TRANSPORT_NAMES
 from seawall.records.schemas import from_columns
 from seawall.sources.base import SourceOptions
-from seawall.sources.pcap.meter import TRANSPORT_NAMES
 
 # NFStream expiration_id -> flow.end_reason
 _EXPIRATION = {0: "idle_timeout", 1: "active_timeout", -1: "capture_end"}

@@ -59,8 +59,10 @@ def _entities_text(entities: dict[str, Any]) -> str:
     dst = entities.get("destination.ip")
     port = entities.get("destination.port")
     parts = []
-    if src or dst:
-        parts.append(f"{src or '?'} → {dst or '?'}{':' + str(port) if port else ''}")
+    if src and dst:
+        parts.append(f"{src} → {dst}{':' + str(port) if port else ''}")
+    elif src or dst:
+        parts.append(f"{'source' if src else 'destination'} {src or dst}")
     for key in ("device", "user", "dns.base_domain", "url.domain"):
         if entities.get(key):
             parts.append(f"{key}={entities[key]}")

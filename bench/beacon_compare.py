@@ -1,13 +1,17 @@
-"""Beacon alerts before/after a change: dump them, then diff two dumps.
+"""Detector alerts before/after a change: dump them, then diff two dumps.
 
-Runs the beacon detector on 1M generated flows (``bench/genflows.py``, batch 0 with the
-planted behaviours) and on the traffic corpus (every file alone, and all files together) at
-both profiles, and writes every alert as (rule_id, entities, severity, score rounded to 0.1)
-plus its evidence, so a refactor can be checked to find exactly the same things.
+Runs every registered traffic detector (or only those given with ``--detectors``) on 1M
+generated flows (``bench/genflows.py``, batch 0 with the planted behaviours), on the traffic
+corpus (every file alone, and all files together) at both profiles, and through the
+partitioned engine on 2M generated flows (4 partitions, so routing and spilling are checked
+too). Every alert is written as (detector, rule_id, entities, severity, score rounded to
+0.1, confidence rounded to 0.001) plus its evidence, so a refactor can be checked to find
+exactly the same things.
 
     python bench/beacon_compare.py dump /tmp/before.json
     python bench/beacon_compare.py dump /tmp/after.json
     python bench/beacon_compare.py diff /tmp/before.json /tmp/after.json
+    python bench/beacon_compare.py dump --detectors beacon /tmp/beacon.json
 """
 
 from __future__ import annotations
@@ -69,10 +73,12 @@ def canonical(alerts: list[Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "key": [
+                    a.detector,
                     a.rule_id,
                     sorted((k, str(v)) for k, v in a.entities.items()),
                     a.severity,
                     None if score is None else round(float(score), 1),
+                    round(float(a.confidence), 3),
                 ],
                 "evidence": json.loads(json.dumps(a.evidence, default=str)),
                 "explanation": a.explanation,
@@ -85,24 +91,41 @@ def canonical(alerts: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def dump(out_path: str) -> None:
+def generated_files(count: int) -> list[str]:
+    """The first ``count`` 1M-flow files of the bench/detectors.py data set."""
+    folder = HERE / ".work" / "flows-v2-10000000"
+    files = sorted(str(p) for p in folder.glob("part-*.parquet"))[:count]
+    if len(files) < count or not (folder / "DONE").exists():
+        raise SystemExit("run bench/detectors.py --flows 10000000 once to generate the flows")
+    return files
+
+
+def dump(out_path: str, detectors: list[str] | None) -> None:
     from seawall.detect import load_all
-    from seawall.detect.base import DetectContext
-    from seawall.detect.traffic.beacon import detect_beacons
+    from seawall.detect.base import REGISTRY, DetectContext
+    from seawall.engines.local import run_detectors
+    from seawall.engines.partitioned import run_partitioned
 
     load_all()
+    names = detectors or sorted(n for n in REGISTRY if n != "intel")
     cases = {"generated-1M": generated_tables(), **corpus_tables()}
     result: dict[str, list[dict[str, Any]]] = {}
     for profile in ("default", "lab"):
-        ctx = DetectContext(profile=profile).for_detector("beacon")
+        ctx = DetectContext(profile=profile)
         for name, tables in cases.items():
             t = time.process_time()
-            result[f"{profile}:{name}"] = canonical(detect_beacons(tables, ctx))
+            result[f"{profile}:{name}"] = canonical(run_detectors(tables, ctx, names))
             if name in ("generated-1M", "*"):
                 print(
                     f"{profile}:{name}: {len(result[f'{profile}:{name}'])} alerts, "
                     f"{time.process_time() - t:.2f} s CPU"
                 )
+    t = time.perf_counter()
+    engine = run_partitioned(
+        {"flow": generated_files(2)}, DetectContext(), partitions=4, names=names
+    )
+    result["engine:generated-2M/4"] = canonical(engine)
+    print(f"engine:generated-2M/4: {len(engine)} alerts, {time.perf_counter() - t:.2f} s wall")
     Path(out_path).write_text(json.dumps(result, indent=0, sort_keys=True))
     print(f"{sum(len(v) for v in result.values())} alerts in {len(result)} cases -> {out_path}")
 
@@ -142,12 +165,13 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("dump")
     d.add_argument("out")
+    d.add_argument("--detectors", default="", help="comma-separated; default: all but intel")
     f = sub.add_parser("diff")
     f.add_argument("before")
     f.add_argument("after")
     args = parser.parse_args()
     if args.cmd == "dump":
-        dump(args.out)
+        dump(args.out, [n for n in args.detectors.split(",") if n] or None)
     else:
         sys.exit(diff(args.before, args.after))
 

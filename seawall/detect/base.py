@@ -6,6 +6,8 @@ no storage, no global state; the engine decides where and on which partition it 
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -129,14 +131,12 @@ def load_thresholds(
     """
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    path = resources.files("seawall.detect") / "profiles" / f"{name}.yaml"
-    if not path.is_file():
-        values: dict[str, Any] = {}
-    else:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        values = dict(doc.get("default") or {})
-        if profile != "default":
-            values.update(doc.get(profile) or {})
+    # A copy of the parsed file: the engine asks again for every partition, and callers
+    # may change what they get.
+    doc = copy.deepcopy(_profile_doc(name))
+    values: dict[str, Any] = dict(doc.get("default") or {})
+    if profile != "default":
+        values.update(doc.get(profile) or {})
     if overrides:
         unknown = set(overrides) - set(values)
         if unknown:
@@ -146,3 +146,12 @@ def load_thresholds(
             )
         values.update(overrides)
     return values
+
+
+@functools.cache
+def _profile_doc(name: str) -> dict[str, Any]:
+    """The parsed ``profiles/<name>.yaml`` (empty if the detector has none)."""
+    path = resources.files("seawall.detect") / "profiles" / f"{name}.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}

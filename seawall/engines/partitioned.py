@@ -20,7 +20,8 @@ import os
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from seawall.detect import load_all
 from seawall.detect.base import DetectContext, RecordTables
 from seawall.engines.local import run_detectors
 from seawall.records import SCHEMAS, conform, empty
@@ -69,15 +71,40 @@ def plan(
 
 def partition_of(source_ip: pa.ChunkedArray | pa.Array, partitions: int) -> np.ndarray:
     """Partition number of each row: crc32 of its ``source.ip`` text modulo ``partitions``
-    (stable across files, processes and runs; null addresses go to partition 0)."""
-    encoded = pc.dictionary_encode(pc.fill_null(source_ip, ""))
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    values = encoded.dictionary.to_pylist()
-    hashes = np.fromiter(
-        (zlib.crc32(v.encode()) % partitions for v in values), dtype=np.int32, count=len(values)
+    (stable across files, processes and runs; null addresses go to partition 0).
+
+    A dictionary-encoded column is hashed through its dictionary, so crc32 runs once per
+    distinct address."""
+    chunks = source_ip.chunks if isinstance(source_ip, pa.ChunkedArray) else [source_ip]
+    out = [np.zeros(0, np.int32)]
+    for chunk in chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        values = chunk.dictionary.to_pylist()
+        hashes = np.fromiter(
+            (0 if v is None else zlib.crc32(v.encode()) % partitions for v in values),
+            dtype=np.int32,
+            count=len(values),
+        )
+        indices = pc.fill_null(chunk.indices, 0) if chunk.null_count else chunk.indices
+        if not len(hashes):
+            out.append(np.zeros(len(chunk), np.int32))
+            continue
+        out.append(hashes[np.asarray(indices.to_numpy(zero_copy_only=False))])
+    return np.concatenate(out)
+
+
+def _partition_order(part: np.ndarray, partitions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row order grouping rows by partition (original order kept inside each), and the
+    bounds of each partition's rows in it. Small integer keys make numpy's stable sort a
+    radix sort (linear)."""
+    small = part.astype(
+        np.uint8 if partitions <= 256 else np.uint16 if partitions <= 65536 else np.int32
     )
-    return hashes[np.asarray(encoded.indices.to_numpy(zero_copy_only=False))]
+    order = np.argsort(small, kind="stable")
+    counts = np.bincount(part, minlength=partitions)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    return order, bounds
 
 
 def _non_null_columns(path: str) -> list[str]:
@@ -98,14 +125,18 @@ def _spill_file(job: tuple[str, str, int, int, str]) -> None:
     """Split one Parquet file into ``partitions`` Arrow IPC files under ``target``."""
     kind, path, index, partitions, target = job
     # Columns that are null throughout (per the footer statistics) are neither read nor
-    # written: conform() restores them when the partition is read.
-    table = pq.read_table(path, columns=_non_null_columns(path), use_threads=False)
+    # written: conform() restores them when the partition is read. Text columns stay
+    # dictionary-encoded from Parquet to the spill files (no string copies while routing);
+    # conform() decodes them when the partition is read.
+    columns = _non_null_columns(path)
+    schema = pq.ParquetFile(path).schema_arrow
+    text = [c for c in columns if pa.types.is_string(schema.field(c).type)]
+    table = pq.read_table(path, columns=columns, use_threads=False, read_dictionary=text)
     if "source.ip" not in table.column_names:
         raise ValueError(f"{path}: no source.ip values; partitioning needs them ({kind} records)")
     table = table.combine_chunks()
     part = partition_of(table.column("source.ip"), partitions)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+    order, bounds = _partition_order(part, partitions)
     ordered = table.take(pa.array(order))
     for k in range(partitions):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
@@ -119,7 +150,11 @@ def _spill_file(job: tuple[str, str, int, int, str]) -> None:
 
 
 def partition_files(
-    inputs: dict[str, Sequence[str]], partitions: int, workdir: str, workers: int = 1
+    inputs: dict[str, Sequence[str]],
+    partitions: int,
+    workdir: str,
+    workers: int = 1,
+    pool: Executor | None = None,
 ) -> dict[str, str]:
     """Write each kind's Parquet inputs re-partitioned by crc32(source.ip) % partitions.
 
@@ -134,7 +169,7 @@ def partition_files(
         os.makedirs(target, exist_ok=True)
         out[kind] = target
         jobs += [(kind, f, i, partitions, target) for i, f in enumerate(files)]
-    _map(_spill_file, jobs, workers)
+    _map(_spill_file, jobs, workers, pool)
     return out
 
 
@@ -188,16 +223,26 @@ def run_partitioned(
             **{attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in KINDS.items()}
         )
         return run_detectors(tables, ctx, selected)
-    with tempfile.TemporaryDirectory(prefix="seawall-part-", dir=workdir) as tmp:
-        dirs = partition_files(inputs, chosen.partitions, tmp, workers)
+    # Detector modules are imported before the workers start, so forked workers share them;
+    # one pool serves both steps (workers start, and import, once).
+    load_all()
+    with (
+        tempfile.TemporaryDirectory(prefix="seawall-part-", dir=workdir) as tmp,
+        ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool,
+    ):
+        dirs = partition_files(inputs, chosen.partitions, tmp, workers, pool)
         jobs = [(dirs, part, ctx, selected) for part in range(chosen.partitions)]
-        alerts = [a for found in _map(_run_partition, jobs, workers) for a in found]
+        alerts = [a for found in _map(_run_partition, jobs, workers, pool) for a in found]
     return sort_alerts(alerts)
 
 
-def _map(fn: Callable[[J], R], jobs: list[J], workers: int) -> list[R]:
-    """``fn`` over ``jobs`` in this process, or in ``workers`` processes."""
+def _map(
+    fn: Callable[[J], R], jobs: list[J], workers: int, pool: Executor | None = None
+) -> list[R]:
+    """``fn`` over ``jobs`` in this process, or in ``workers`` processes (``pool`` if given)."""
     if workers <= 1 or len(jobs) <= 1:
         return [fn(job) for job in jobs]
+    if pool is not None:
+        return list(pool.map(fn, jobs))
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         return list(pool.map(fn, jobs))

@@ -73,9 +73,11 @@ def string_list(column: pa.ChunkedArray | pa.Array) -> list[str | None]:
 TCP_SYN = 0x02
 
 
-def directionless_key(flows: pa.Table) -> IntArray:
-    """Dense code of each flow's 5-tuple that is the same for both directions of a connection
-    (a flow meter may see a continuation first from the server side)."""
+def directionless_key(flows: pa.Table, rows: IntArray | None = None) -> IntArray:
+    """Code of each flow's 5-tuple that is the same for both directions of a connection (a
+    flow meter may see a continuation first from the server side); only ``rows`` if given.
+
+    Codes are for equality only: equal iff same connection, numbered in no useful order."""
     n = flows.num_rows
     ips, _ = codes(
         pa.chunked_array(
@@ -84,11 +86,24 @@ def directionless_key(flows: pa.Table) -> IntArray:
     )
     src_end = ips[:n] * 65_536 + int_column(flows["source.port"])
     dst_end = ips[n:] * 65_536 + int_column(flows["destination.port"])
-    low_end, _ = combine(np.minimum(src_end, dst_end))
-    high_end, _ = combine(np.maximum(src_end, dst_end))
-    transport, _ = codes(flows["network.transport"])
-    key, _ = combine(low_end, high_end, transport)
-    return key
+    transport, names = codes(flows["network.transport"])
+    if rows is not None:
+        src_end, dst_end, transport = src_end[rows], dst_end[rows], transport[rows]
+    low, low_count = dense_first(np.minimum(src_end, dst_end))
+    high, high_count = dense_first(np.maximum(src_end, dst_end))
+    key = low * high_count + high
+    if low_count * high_count * max(len(names), 1) >= 1 << 62:
+        key, _ = dense_first(key)
+    return key * max(len(names), 1) + transport
+
+
+def dense_first(key: IntArray) -> tuple[IntArray, int]:
+    """Dense codes numbered by first occurrence (hash-based, nothing sorted) and how many."""
+    if key.size == 0:
+        return key.astype(np.int64), 0
+    encoded = pc.dictionary_encode(pa.array(key, pa.int64()))
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return indices, len(encoded.dictionary)
 
 
 def is_tcp(flows: pa.Table) -> npt.NDArray[np.bool_]:

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from seawall.detect.base import DetectContext, RecordTables, register
 from seawall.detect.traffic.beacon_columns import (
+    bool_column,
     directionless_key,
     end_reason_in,
     epoch_seconds,
@@ -52,37 +53,45 @@ def detect_long_connections(tables: RecordTables, ctx: DetectContext) -> list[Al
     flows = tables.flows
     if flows.num_rows == 0:
         return []
-    ok = pc.and_(pc.is_valid(flows["event.start"]), pc.is_valid(flows["event.end"]))
-    ok = pc.and_(ok, pc.and_(pc.is_valid(flows["source.ip"]), pc.is_valid(flows["destination.ip"])))
-    flows = flows.select(list(FLOW_COLUMNS)).filter(ok)
-    if flows.num_rows == 0:
+    # Everything is computed on the whole table and then narrowed to the candidate rows by
+    # index: filtering the table itself would copy every text column.
+    needed = ("event.start", "event.end", "source.ip", "destination.ip")
+    valid = [flows[c].is_valid() for c in needed]
+    ok = bool_column(pc.and_(pc.and_(valid[0], valid[1]), pc.and_(valid[2], valid[3])))
+    if not ok.any():
         return []
+    flows = flows.select(list(FLOW_COLUMNS))
     base = float(th["base_seconds"])
-    # A TCP record that opened (SYN) and closed (FIN/RST) cannot be joined to another: it is
-    # long only by itself. Only the other records need the 5-tuple grouping.
-    flags_known, syn = tcp_opening(flows)
-    whole = is_tcp(flows) & flags_known & syn & end_reason_in(flows, CLOSED)
-    duration = epoch_seconds(flows["event.end"]) - epoch_seconds(flows["event.start"])
-    keep = ~whole | (duration >= base)
-    if not keep.all():
-        flows = flows.filter(pa.array(keep))
-    if flows.num_rows == 0:
-        return []
-    sessions = _sessions(flows, th)
-    long_ones = np.flatnonzero(sessions["duration"] >= base)
-    return [_alert(flows, sessions, int(s), th, ctx.profile) for s in long_ones]
-
-
-def _sessions(flows: pa.Table, th: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Re-join split records; returns per-session arrays plus the sorted row order."""
-    n = flows.num_rows
     start = epoch_seconds(flows["event.start"])
     end = np.maximum(epoch_seconds(flows["event.end"]), start)
     tcp = is_tcp(flows)
     closed = end_reason_in(flows, CLOSED)
     flags_known, syn = tcp_opening(flows)
     opens = tcp & flags_known & syn
-    key = directionless_key(flows)
+    # A TCP record that opened (SYN) and closed (FIN/RST) cannot be joined to another: it is
+    # long only by itself. Only the other records need the 5-tuple grouping.
+    whole = opens & closed
+    keep = ok & (~whole | (end - start >= base))
+    rows = np.flatnonzero(keep)
+    if rows.size == 0:
+        return []
+    columns = {"start": start, "end": end, "tcp": tcp, "closed": closed, "opens": opens}
+    candidates = {name: values[rows] for name, values in columns.items()}
+    # Rows with the same key are the same connection; the numbering itself does not matter.
+    candidates["key"] = directionless_key(flows, rows)
+    sessions = _sessions(candidates, th)
+    sessions["order"] = rows[sessions["order"]]  # row numbers of ``flows``
+    long_ones = np.flatnonzero(sessions["duration"] >= base)
+    return [_alert(flows, sessions, int(s), th, ctx.profile) for s in long_ones]
+
+
+def _sessions(rows: dict[str, np.ndarray], th: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Re-join split records; returns per-session arrays plus the sorted row order (positions
+    in ``rows``' arrays: start, end, tcp, closed, opens, key)."""
+    start, end, tcp, closed, opens, key = (
+        rows[name] for name in ("start", "end", "tcp", "closed", "opens", "key")
+    )
+    n = start.size
 
     order = group_order(key, start)
     k, s, e = key[order], start[order], end[order]

@@ -7,7 +7,7 @@ rows), then group the few candidate rows with pandas and turn each group into on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -205,9 +205,26 @@ def _label_regex(names: Iterable[str]) -> str:
 def label_mask(table: pa.Table, name: str, labels: Iterable[str]) -> np.ndarray:
     """Rows whose application label has one of ``labels`` as a dotted component: nDPI writes
     master.app names such as ``tls.tor`` or ``openvpn.nordvpn``."""
-    if table.num_rows == 0:
-        return np.zeros(0, dtype=bool)
-    return mask_to_numpy(pc.match_substring_regex(lower(table, name), _label_regex(labels)))
+    return distinct_mask(
+        table.column(name),
+        lambda v: pc.match_substring_regex(pc.utf8_lower(v), _label_regex(labels)),
+    )
+
+
+def distinct_mask(
+    column: pa.ChunkedArray, test: Callable[[pa.Array], pa.Array | pa.ChunkedArray]
+) -> np.ndarray:
+    """``test`` (a boolean Arrow function of string values) per row, evaluated once per
+    distinct value: labels and names repeat over millions of rows. Nulls are False."""
+    n = len(column)
+    if n == 0 or column.null_count == n:
+        return np.zeros(n, dtype=bool)
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    verdict = np.append(mask_to_numpy(test(encoded.dictionary)), False)
+    indices = pc.fill_null(encoded.indices, len(encoded.dictionary))
+    return verdict[np.asarray(indices.to_numpy(zero_copy_only=False))]
 
 
 def label_has(series: pd.Series, labels: Iterable[str]) -> pd.Series:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from seawall.errors import ConfigError
@@ -31,6 +33,38 @@ class RecordTables:
     flows: pa.Table = field(default_factory=lambda: empty("flow"))
     transactions: pa.Table = field(default_factory=lambda: empty("transaction"))
     packets: pa.Table = field(default_factory=lambda: empty("packet"))
+    # Encodings several detectors need, computed on first use: (table it was made from, value).
+    _cache: dict[str, tuple[pa.Table, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def flow_address_codes(self) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+        """``source.ip`` and ``destination.ip`` of the flows as codes into one dictionary
+        (-1 for null), numbered by first occurrence over all source addresses, then all
+        destination addresses: a host has the same code on either side. Computed once per
+        tables; the arrays are read-only, copy them to change them."""
+        hit = self._cache.get("flow_addresses")
+        if hit is not None and hit[0] is self.flows:
+            value: tuple[np.ndarray, np.ndarray, pa.Array] = hit[1]
+            return value
+        n = self.flows.num_rows
+        both = pa.chunked_array(
+            self.flows["source.ip"].chunks + self.flows["destination.ip"].chunks, pa.string()
+        )
+        encoded = pc.dictionary_encode(both)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = (
+                encoded.combine_chunks()
+                if encoded.num_chunks
+                else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+            )
+        codes = np.asarray(
+            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+        codes.flags.writeable = False
+        value = (codes[:n], codes[n:], encoded.dictionary)
+        self._cache["flow_addresses"] = (self.flows, value)
+        return value
 
 
 @dataclass(slots=True)

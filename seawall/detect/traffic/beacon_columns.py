@@ -73,19 +73,26 @@ def string_list(column: pa.ChunkedArray | pa.Array) -> list[str | None]:
 TCP_SYN = 0x02
 
 
-def directionless_key(flows: pa.Table, rows: IntArray | None = None) -> IntArray:
+def directionless_key(
+    flows: pa.Table,
+    rows: IntArray | None = None,
+    addresses: tuple[IntArray, IntArray] | None = None,
+) -> IntArray:
     """Code of each flow's 5-tuple that is the same for both directions of a connection (a
     flow meter may see a continuation first from the server side); only ``rows`` if given.
+    ``addresses``: source and destination address codes in one dictionary, if already made.
 
     Codes are for equality only: equal iff same connection, numbered in no useful order."""
     n = flows.num_rows
-    ips, _ = codes(
-        pa.chunked_array(
-            flows["source.ip"].chunks + flows["destination.ip"].chunks, type=pa.string()
+    if addresses is None:
+        ips, _ = codes(
+            pa.chunked_array(
+                flows["source.ip"].chunks + flows["destination.ip"].chunks, type=pa.string()
+            )
         )
-    )
-    src_end = ips[:n] * 65_536 + int_column(flows["source.port"])
-    dst_end = ips[n:] * 65_536 + int_column(flows["destination.port"])
+        addresses = ips[:n], ips[n:]
+    src_end = addresses[0] * 65_536 + int_column(flows["source.port"])
+    dst_end = addresses[1] * 65_536 + int_column(flows["destination.port"])
     transport, names = codes(flows["network.transport"])
     if rows is not None:
         src_end, dst_end, transport = src_end[rows], dst_end[rows], transport[rows]

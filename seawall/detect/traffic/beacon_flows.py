@@ -83,13 +83,22 @@ def address_codes(table: pa.Table) -> tuple[IntArray, IntArray, pa.Array]:
 
 
 def flow_arrays(
-    flows: pa.Table, skip_group_destinations: bool, skipped_ports: list[int]
+    flows: pa.Table,
+    skip_group_destinations: bool,
+    skipped_ports: list[int],
+    shared: tuple[IntArray, IntArray, pa.Array] | None = None,
 ) -> FlowArrays | None:
     """Flows that can be scored: both addresses and a start time, not to a multicast or
-    broadcast address (if asked), not to a device-telemetry collector port."""
+    broadcast address (if asked), not to a device-telemetry collector port.
+
+    ``shared``: the flows' address codes as ``RecordTables.flow_address_codes`` makes them;
+    used as they are when no address is null (then they equal ``address_codes``)."""
     if flows.num_rows == 0:
         return None
-    src, dst, addresses = address_codes(flows)
+    if shared is not None and not (shared[0].size and min(shared[0].min(), shared[1].min()) < 0):
+        src, dst, addresses = shared
+    else:
+        src, dst, addresses = address_codes(flows)
     keep = bool_column(
         pc.and_(
             pc.and_(pc.is_valid(flows["source.ip"]), pc.is_valid(flows["destination.ip"])),

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from seawall.detect.base import DetectContext, RecordTables, register
 from seawall.detect.traffic.flowshape import (
+    Codes,
     by_code,
     combine,
     encode_pair,
@@ -57,16 +58,16 @@ def detect_exfil(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     flows = tables.flows
     if flows.num_rows == 0:
         return []
-    return _uploads(flows, ctx) + _icmp_tunnels(flows, ctx)
+    return _uploads(flows, ctx, tables) + _icmp_tunnels(flows, ctx)
 
 
 class _Oriented:
     """Flows turned around so that ``host`` is the internal side and ``out`` its sent bytes."""
 
-    def __init__(self, flows: pa.Table, ctx: DetectContext) -> None:
-        src_codes, dst_codes, self.addresses = encode_pair(
-            flows.column("source.ip"), flows.column("destination.ip")
-        )
+    def __init__(self, flows: pa.Table, ctx: DetectContext, tables: RecordTables) -> None:
+        # Same codes as encode_pair(source.ip, destination.ip), shared with other detectors.
+        src_codes, dst_codes, values = tables.flow_address_codes()
+        self.addresses = Codes(np.zeros(0, dtype=np.int64), values)
         # Membership is decided once per distinct address, then looked up by code.
         inside = in_networks(internal_nets(ctx.network), self.addresses.values)
         src_int = by_code(inside, src_codes)
@@ -83,9 +84,9 @@ class _Oriented:
         self.peer_internal = np.where(self.flip, src_int, dst_int)
 
 
-def _uploads(flows: pa.Table, ctx: DetectContext) -> list[Alert]:
+def _uploads(flows: pa.Table, ctx: DetectContext, tables: RecordTables) -> list[Alert]:
     cfg = ctx.thresholds
-    o = _Oriented(flows, ctx)
+    o = _Oriented(flows, ctx, tables)
     pair = combine(o.host, o.peer)
     out = np.bincount(pair, weights=o.out)
     inb = np.bincount(pair, weights=o.inb)

@@ -78,7 +78,8 @@ def detect_long_connections(tables: RecordTables, ctx: DetectContext) -> list[Al
     columns = {"start": start, "end": end, "tcp": tcp, "closed": closed, "opens": opens}
     candidates = {name: values[rows] for name, values in columns.items()}
     # Rows with the same key are the same connection; the numbering itself does not matter.
-    candidates["key"] = directionless_key(flows, rows)
+    src, dst, _ = tables.flow_address_codes()
+    candidates["key"] = directionless_key(flows, rows, (src, dst))
     sessions = _sessions(candidates, th)
     sessions["order"] = rows[sessions["order"]]  # row numbers of ``flows``
     long_ones = np.flatnonzero(sessions["duration"] >= base)

@@ -70,7 +70,7 @@ def detect_scan(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     probes = _Probes.from_flows(flows) if flows.num_rows else None
     alerts: list[Alert] = []
     if probes is not None:
-        alerts.extend(_port_scans(flows, probes, cfg, ctx))
+        alerts.extend(_port_scans(tables, probes, cfg, ctx))
         alerts.extend(_stealth(flows, probes, cfg, ctx))
     alerts.extend(_host_sweeps(flows, probes, tables.packets, cfg, ctx))
     return alerts
@@ -135,8 +135,9 @@ class _Probes:
 
 
 def _port_scans(
-    flows: pa.Table, probes: _Probes, cfg: dict[str, Any], ctx: DetectContext
+    tables: RecordTables, probes: _Probes, cfg: dict[str, Any], ctx: DetectContext
 ) -> list[Alert]:
+    flows = tables.flows
     rows = np.flatnonzero(probes.probe & probes.ported)
     if len(rows) == 0:
         return []
@@ -153,9 +154,9 @@ def _port_scans(
         return []
     peaks = window_peaks(pair[first], t[first], window, keep=peaks.group[hit])
     # Share of probes among all flows between the pair: scanners rarely exchange data.
-    all_pair = combine(
-        encode(flows.column("source.ip")).codes, encode(flows.column("destination.ip")).codes
-    )
+    # Pair ids are numbered by first occurrence, whichever injective address codes go in.
+    src_all, dst_all, _ = tables.flow_address_codes()
+    all_pair = combine(src_all, dst_all)
     pair_flows = np.bincount(all_pair)
     pair_probes = np.bincount(all_pair, weights=probes.probe.astype(np.float64))
     infra = in_networks(ctx.network.infrastructure, flows.column("destination.ip"))

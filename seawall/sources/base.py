@@ -26,6 +26,8 @@ class SourceOptions:
     # Quiet gap (seconds) that ends a payload burst inside a flow: bursts are the transactions
     # beaconing inside one long connection is scored on.
     burst_gap: float = 1.0
+    # Payload bytes per flow direction matched against the content rules (0: no matching).
+    content_scan_bytes: int = 4096
     # State that must outlive one file within a run, e.g. NetFlow v9/IPFIX templates per
     # exporter (a template may arrive in a later file than its data). Keyed by source name.
     shared: dict[str, object] = field(default_factory=dict)

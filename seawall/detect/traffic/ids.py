@@ -6,6 +6,11 @@ with a count, first and last time, so a noisy rule does not bury everything else
 follows the sensor's priority (1 = highest); ATT&CK ids come from the rule's metadata
 (``mitre_technique_id``, carried in the transaction's ``detail``) and are empty when the rule
 has none.
+
+Seawall's own payload content rules (``seawall/rules/traffic/content.yaml``, matched by the
+capture source) arrive the same way, marked ``"engine": "seawall"`` in ``detail``; their
+alerts read ``seawall:<rule id>`` where sensor rules read ``suricata:<sid>``, and their
+priority comes from the rule's severity (high/critical 1, medium 2, low 3, info 4).
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ def _alert(group: pa.Table, th: dict[str, Any]) -> Alert:
     priority_min = pc.min(group.column("event.severity")).as_py()
     detail = _detail(row.get("detail"))
     sid = row.get("rule.id") or "unknown"
-    rule_id = f"suricata:{sid}" if str(sid).isdigit() else str(sid)
+    native = detail.get("engine") == "seawall"  # Seawall's own content rules (pcap source)
+    rule_id = f"seawall:{sid}" if native else f"suricata:{sid}" if str(sid).isdigit() else str(sid)
     signature = row.get("rule.name") or f"rule {sid}"
     times = group.column("event.start")
     first_seen: datetime | None = pc.min(times).as_py()
@@ -114,7 +120,8 @@ def _alert(group: pa.Table, th: dict[str, Any]) -> Alert:
     category = detail.get("category")
     where = f"{row.get('source.ip')} -> {row.get('destination.ip')}:{row.get('destination.port')}"
     explanation = (
-        f'Sensor rule {sid} "{signature}" fired {count} time{"s" if count != 1 else ""} for '
+        f'{"Content" if native else "Sensor"} rule {sid} "{signature}" fired {count} '
+        f'time{"s" if count != 1 else ""} for '
         f"{where}; sensor priority {priority_min if priority_min is not None else 'unknown'}"
         + (f", category {category}" if category else "")
     )
@@ -130,6 +137,8 @@ def _alert(group: pa.Table, th: dict[str, Any]) -> Alert:
         "app_proto": detail.get("app_proto"),
         "community_id": detail.get("community_id"),
         "transport": row.get("network.transport"),
+        "direction": detail.get("direction"),
+        "excerpt": detail.get("excerpt") or None,
     }
     return Alert(
         detector=DETECTOR,

@@ -16,7 +16,13 @@ import numpy as np
 
 from seawall.records.schemas import empty
 from seawall.sources.base import SourceOptions
-from seawall.sources.pcap import appmeta_bursts, appmeta_side, appmeta_tcp, appmeta_udp
+from seawall.sources.pcap import (
+    appmeta_bursts,
+    appmeta_content,
+    appmeta_side,
+    appmeta_tcp,
+    appmeta_udp,
+)
 from seawall.sources.pcap.appmeta_context import Context
 from seawall.sources.pcap.index import AppMetadata, MeteredPackets, PacketIndex
 from seawall.sources.pcap.proto_http import REQUEST_PREFIXES, RESPONSE_PREFIX
@@ -66,6 +72,8 @@ def extract(index: PacketIndex, metered: MeteredPackets, options: SourceOptions)
     """Application metadata, transactions and packet side records of one capture."""
     ctx = Context(index, metered, options)
     _run(ctx, "select", lambda: _inspect_payloads(ctx))
+    # After the payload labels are known: flows found encrypted are not scanned.
+    _run(ctx, "content", lambda: appmeta_content.scan(ctx))
     _run(ctx, "link_layer", lambda: appmeta_side.inspect_link_layer(ctx))
     _run(ctx, "tunnels", lambda: appmeta_side.inspect_tunnels(ctx))
     labels = _final_labels(ctx)

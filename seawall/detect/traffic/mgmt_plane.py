@@ -34,6 +34,7 @@ from seawall.detect.traffic.mgmt_rules import (
 )
 from seawall.detect.traffic.mgmt_tunnel_support import (
     Roles,
+    distinct_mask,
     frame,
     in_values,
     label_has,
@@ -525,8 +526,10 @@ def _webui(txs: pd.DataFrame, all_flows: pa.Table, th: dict[str, Any]) -> list[A
     requests = txs[txs["transaction.kind"] == "http_request"] if not txs.empty else txs
     if requests.empty and all_flows.num_rows:
         # Sources without transactions (flow exports, conn logs) may still carry the first URI.
-        urls = pc.utf8_lower(all_flows.column("url.original"))
-        mask = mask_to_numpy(pc.match_substring_regex(urls, mgmt_webui_paths.PREFILTER_REGEX))
+        mask = distinct_mask(
+            all_flows.column("url.original"),
+            lambda v: pc.match_substring_regex(pc.utf8_lower(v), mgmt_webui_paths.PREFILTER_REGEX),
+        )
         if mask.any():
             requests = frame(
                 all_flows, mask, [c for c in TX_COLUMNS if c in all_flows.column_names]

@@ -44,7 +44,8 @@ def in_lower(table: pa.Table, name: str, values: Iterable[str]) -> np.ndarray:
     vals = [v.lower() for v in values]
     if not vals or table.num_rows == 0:
         return np.zeros(table.num_rows, dtype=bool)
-    return mask_to_numpy(pc.is_in(lower(table, name), value_set=pa.array(vals, type=pa.string())))
+    value_set = pa.array(vals, type=pa.string())
+    return distinct_mask(table.column(name), lambda v: pc.is_in(pc.utf8_lower(v), value_set))
 
 
 def frame(table: pa.Table, mask: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:

@@ -15,12 +15,12 @@ import pyarrow.compute as pc
 from seawall.detect.traffic.mgmt_rules import Rule, make_alert
 from seawall.detect.traffic.mgmt_tunnel_support import (
     Roles,
+    distinct_mask,
     frame,
     in_lower,
     in_values,
     label_has,
     label_mask,
-    mask_to_numpy,
     opt_str,
     sorted_unique,
 )
@@ -272,8 +272,10 @@ def random_label(sni: str) -> bool:
 def tor(flows: pa.Table, th: dict[str, Any], detector: str) -> list[Alert]:
     if flows.num_rows == 0:
         return []
-    sni = pc.utf8_lower(flows.column("tls.client.server_name"))
-    mask = mask_to_numpy(pc.match_substring_regex(sni, _TOR_SNI))
+    mask = distinct_mask(
+        flows.column("tls.client.server_name"),
+        lambda v: pc.match_substring_regex(pc.utf8_lower(v), _TOR_SNI),
+    )
     mask |= label_mask(flows, "network.protocol", ["tor"])
     relays = NetworkSet([str(r) for r in th.get("tor_relays") or []])
     if relays:

@@ -156,7 +156,9 @@ def sort_within_groups(
             and np.array_equal(scaled, np.floor(scaled))
         ):
             key = (groups.astype(np.int64) << value_bits) | scaled.astype(np.int64)
-            key.sort()
+            # Rows arrive grouped already: timsort uses those runs (equal keys are
+            # indistinguishable, so the result is the same as any sort's).
+            key.sort(kind="stable")
             ordered = (key & ((1 << value_bits) - 1)).astype(np.float64) / scale
             return ordered, key >> value_bits
     order = group_order(groups, values)

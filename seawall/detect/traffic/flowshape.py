@@ -99,17 +99,24 @@ def encode_pair(
 
 
 def combine(*parts: np.ndarray) -> np.ndarray:
-    """One dense int64 group id per row from several integer code arrays (hash-based)."""
+    """One dense int64 group id per row from several integer code arrays (hash-based),
+    numbered by first occurrence of each distinct combination."""
     if not parts:
         raise ValueError("combine() needs at least one code array")
+    wide = [part.astype(np.int64) for part in parts]
+    packable = all(len(p) == 0 or int(p.min()) >= -1 for p in wide)
     key = np.zeros(len(parts[0]), dtype=np.int64)
-    for part in parts:
-        part64 = part.astype(np.int64)
+    span = 1  # key < span
+    for part64 in wide:
         width = int(part64.max()) + 2 if len(part64) else 1
+        # Codes (-1 for missing) are packed into one int64 while it cannot overflow and made
+        # dense only then: the first-occurrence numbering comes out the same.
+        if not packable or span * width >= 1 << 62:
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1 if len(key) else 1
         key = key * width + (part64 + 1)
-        # Keep ids dense so the next multiplication cannot overflow.
-        key = pd.factorize(key)[0].astype(np.int64)
-    return key
+        span *= width
+    return pd.factorize(key)[0].astype(np.int64)
 
 
 def equals(column: pa.Array | pa.ChunkedArray, value: str) -> np.ndarray:

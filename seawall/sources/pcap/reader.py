@@ -167,7 +167,8 @@ def _walk_pcap(buffer: bytes | memoryview, path: str, issues: list[ParseIssue]) 
         data_offset=rec + _PCAP_RECORD_LEN,
         caplen=caplen_arr.astype(np.int32),
         wirelen=np.minimum(wirelen_arr, 0x7FFFFFFF).astype(np.int32),
-        linktype=np.full(n, linktype, dtype=np.int16),
+        # Wraps like the pcapng path: a damaged header's type above 0x7FFF stays unknown.
+        linktype=np.full(n, np.uint16(linktype).astype(np.int16)),
     )
 
 

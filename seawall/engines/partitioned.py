@@ -15,6 +15,7 @@ memory is then about ``workers`` input files or partitions.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import tempfile
@@ -37,6 +38,7 @@ from seawall.records import SCHEMAS, conform, empty
 from seawall.records.alerts import Alert, sort_alerts
 
 J = TypeVar("J")
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 R = TypeVar("R")
 KINDS = {"flow": "flows", "transaction": "transactions", "packet": "packets"}
 # About 2 GB of detector working memory per partition of flows on the benchmark mix.
@@ -228,12 +230,26 @@ def run_partitioned(
     load_all()
     with (
         tempfile.TemporaryDirectory(prefix="seawall-part-", dir=workdir) as tmp,
-        ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool,
+        ProcessPoolExecutor(max_workers=workers, initializer=_keep_freed_memory)
+        if workers > 1
+        else nullcontext() as pool,
     ):
         dirs = partition_files(inputs, chosen.partitions, tmp, workers, pool)
         jobs = [(dirs, part, ctx, selected) for part in range(chosen.partitions)]
         alerts = [a for found in _map(_run_partition, jobs, workers, pool) for a in found]
     return sort_alerts(alerts)
+
+
+def _keep_freed_memory() -> None:
+    """Worker start: glibc keeps freed memory for the next partition's arrays instead of
+    handing every large block back to the kernel and faulting it in again (system time was
+    ~15% of a worker's CPU time). Peak memory is unchanged; elsewhere this does nothing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 256 << 20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+    except (OSError, AttributeError):
+        pass
 
 
 def _map(

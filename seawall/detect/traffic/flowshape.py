@@ -163,6 +163,14 @@ def in_networks(nets: NetworkSet, column: pa.Array | pa.ChunkedArray) -> np.ndar
     return np.where(idx >= 0, hit[np.maximum(idx, 0)] if len(hit) else False, False)
 
 
+def networks_by_code(nets: NetworkSet, codes: np.ndarray, values: pa.Array) -> np.ndarray:
+    """``in_networks`` of a column already encoded (codes, -1 for null, into ``values``):
+    each distinct address is looked up once."""
+    if len(codes) == 0 or not nets:
+        return np.zeros(len(codes), dtype=bool)
+    return by_code(in_networks(nets, values), codes)
+
+
 def by_code(per_value: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Spread a per-distinct-value boolean onto rows by their codes (-1, null: False)."""
     if len(per_value) == 0:

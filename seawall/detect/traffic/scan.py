@@ -37,10 +37,11 @@ from seawall.detect.traffic.flowshape import (
     encode,
     equals,
     first_contacts,
-    in_networks,
     input_refs,
     internal_mask,
+    internal_nets,
     is_null,
+    networks_by_code,
     numbers,
     seconds,
     severity_at,
@@ -67,7 +68,7 @@ HEADER_BUDGET = {"ipv4": 60, "ipv6": 80}
 def detect_scan(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     cfg = ctx.thresholds
     flows = tables.flows
-    probes = _Probes.from_flows(flows) if flows.num_rows else None
+    probes = _Probes.from_flows(tables) if flows.num_rows else None
     alerts: list[Alert] = []
     if probes is not None:
         alerts.extend(_port_scans(tables, probes, cfg, ctx))
@@ -98,7 +99,8 @@ class _Probes:
         self.to_host = to_host  # destination is a unicast host
 
     @classmethod
-    def from_flows(cls, flows: pa.Table) -> _Probes:
+    def from_flows(cls, tables: RecordTables) -> _Probes:
+        flows = tables.flows
         transport = flows.column("network.transport")
         ipv6 = equals(flows.column("network.type"), "ipv6")
         budget = np.where(ipv6, HEADER_BUDGET["ipv6"], HEADER_BUDGET["ipv4"])
@@ -129,7 +131,8 @@ class _Probes:
         icmp_type = dport >> 8
         echo = np.where(dport > 0, np.isin(icmp_type, (8, 128)), spk <= 3)
         icmp_probe = icmp & echo
-        to_host = ~in_networks(NOT_A_HOST, flows.column("destination.ip"))
+        _, dst_codes, addresses = tables.flow_address_codes()
+        to_host = ~networks_by_code(NOT_A_HOST, dst_codes, addresses)
         probe = (tcp_probe | udp_probe | icmp_probe) & to_host
         return cls(probe, stealth & to_host, refused, unanswered, sflags, tcp | udp, to_host)
 
@@ -159,9 +162,10 @@ def _port_scans(
     all_pair = combine(src_all, dst_all)
     pair_flows = np.bincount(all_pair)
     pair_probes = np.bincount(all_pair, weights=probes.probe.astype(np.float64))
-    infra = in_networks(ctx.network.infrastructure, flows.column("destination.ip"))
-    infra |= in_networks(ctx.network.management, flows.column("destination.ip"))
-    internal_src = internal_mask(flows.column("source.ip"), ctx.network)
+    addresses = tables.flow_address_codes()[2]
+    infra = networks_by_code(ctx.network.infrastructure, dst_all, addresses)
+    infra |= networks_by_code(ctx.network.management, dst_all, addresses)
+    internal_src = networks_by_code(internal_nets(ctx.network), src_all, addresses)
     alerts: list[Alert] = []
     for k in np.flatnonzero(hit):
         gid = int(peaks.group[k])

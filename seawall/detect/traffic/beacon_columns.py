@@ -77,10 +77,12 @@ def directionless_key(
     flows: pa.Table,
     rows: IntArray | None = None,
     addresses: tuple[IntArray, IntArray] | None = None,
+    transport: tuple[IntArray, list[str]] | None = None,
 ) -> IntArray:
     """Code of each flow's 5-tuple that is the same for both directions of a connection (a
     flow meter may see a continuation first from the server side); only ``rows`` if given.
-    ``addresses``: source and destination address codes in one dictionary, if already made.
+    ``addresses`` (source and destination codes in one dictionary, -1 for null) and
+    ``transport`` (``codes`` of network.transport): if already made.
 
     Codes are for equality only: equal iff same connection, numbered in no useful order."""
     n = flows.num_rows
@@ -93,15 +95,21 @@ def directionless_key(
         addresses = ips[:n], ips[n:]
     src_end = addresses[0] * 65_536 + int_column(flows["source.port"])
     dst_end = addresses[1] * 65_536 + int_column(flows["destination.port"])
-    transport, names = codes(flows["network.transport"])
+    proto, names = transport if transport is not None else codes(flows["network.transport"])
     if rows is not None:
-        src_end, dst_end, transport = src_end[rows], dst_end[rows], transport[rows]
+        src_end, dst_end, proto = src_end[rows], dst_end[rows], proto[rows]
+    kinds = max(len(names), 1)
     low, low_count = dense_first(np.minimum(src_end, dst_end))
-    high, high_count = dense_first(np.maximum(src_end, dst_end))
-    key = low * high_count + high
-    if low_count * high_count * max(len(names), 1) >= 1 << 62:
-        key, _ = dense_first(key)
-    return key * max(len(names), 1) + transport
+    high = np.maximum(src_end, dst_end) + 65_536  # >= 0: a null address has code -1
+    width = int(high.max()) + 1 if high.size else 1
+    if low_count * width * kinds < 1 << 62:
+        key = low * width + high  # one end made dense is enough to pack both
+    else:
+        high, high_count = dense_first(high)
+        key = low * high_count + high
+        if low_count * high_count * kinds >= 1 << 62:
+            key, _ = dense_first(key)
+    return key * kinds + proto
 
 
 def dense_first(key: IntArray) -> tuple[IntArray, int]:
@@ -113,9 +121,12 @@ def dense_first(key: IntArray) -> tuple[IntArray, int]:
     return indices, len(encoded.dictionary)
 
 
-def is_tcp(flows: pa.Table) -> npt.NDArray[np.bool_]:
-    transport, values = codes(flows["network.transport"])
-    return np.array([v == "tcp" for v in values] + [False], dtype=bool)[transport]
+def is_tcp(
+    flows: pa.Table, transport: tuple[IntArray, list[str]] | None = None
+) -> npt.NDArray[np.bool_]:
+    """Per flow: network.transport is tcp (``transport``: its ``codes``, if already made)."""
+    kinds, values = transport if transport is not None else codes(flows["network.transport"])
+    return np.array([v == "tcp" for v in values] + [False], dtype=bool)[kinds]
 
 
 def tcp_opening(flows: pa.Table) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:

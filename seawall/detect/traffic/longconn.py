@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from seawall.detect.base import DetectContext, RecordTables, register
 from seawall.detect.traffic.beacon_columns import (
     bool_column,
+    codes,
     directionless_key,
     end_reason_in,
     epoch_seconds,
@@ -35,10 +36,23 @@ MAX_INPUTS = 5
 # Records ending like this closed the connection; anything else may continue in a later record.
 CLOSED = ("fin", "rst")
 FLOW_COLUMNS = (
-    "event.start", "event.end", "source.ip", "source.port", "destination.ip",
-    "destination.port", "network.transport", "network.protocol", "source.bytes",
-    "destination.bytes", "source.packets", "destination.packets", "source.tcp_flags",
-    "destination.tcp_flags", "flow.end_reason", "input.file", "input.frame",
+    "event.start",
+    "event.end",
+    "source.ip",
+    "source.port",
+    "destination.ip",
+    "destination.port",
+    "network.transport",
+    "network.protocol",
+    "source.bytes",
+    "destination.bytes",
+    "source.packets",
+    "destination.packets",
+    "source.tcp_flags",
+    "destination.tcp_flags",
+    "flow.end_reason",
+    "input.file",
+    "input.frame",
 )
 
 
@@ -64,7 +78,8 @@ def detect_long_connections(tables: RecordTables, ctx: DetectContext) -> list[Al
     base = float(th["base_seconds"])
     start = epoch_seconds(flows["event.start"])
     end = np.maximum(epoch_seconds(flows["event.end"]), start)
-    tcp = is_tcp(flows)
+    transport = codes(flows["network.transport"])
+    tcp = is_tcp(flows, transport)
     closed = end_reason_in(flows, CLOSED)
     flags_known, syn = tcp_opening(flows)
     opens = tcp & flags_known & syn
@@ -79,7 +94,7 @@ def detect_long_connections(tables: RecordTables, ctx: DetectContext) -> list[Al
     candidates = {name: values[rows] for name, values in columns.items()}
     # Rows with the same key are the same connection; the numbering itself does not matter.
     src, dst, _ = tables.flow_address_codes()
-    candidates["key"] = directionless_key(flows, rows, (src, dst))
+    candidates["key"] = directionless_key(flows, rows, (src, dst), transport)
     sessions = _sessions(candidates, th)
     sessions["order"] = rows[sessions["order"]]  # row numbers of ``flows``
     long_ones = np.flatnonzero(sessions["duration"] >= base)
@@ -98,8 +113,11 @@ def _sessions(rows: dict[str, np.ndarray], th: dict[str, Any]) -> dict[str, np.n
     k, s, e = key[order], start[order], end[order]
     gap = np.full(n, np.inf)
     gap[1:] = s[1:] - e[:-1]
-    max_gap = np.where(tcp[order], float(th["rejoin_max_gap_tcp_seconds"]),
-                       float(th["rejoin_max_gap_other_seconds"]))
+    max_gap = np.where(
+        tcp[order],
+        float(th["rejoin_max_gap_tcp_seconds"]),
+        float(th["rejoin_max_gap_other_seconds"]),
+    )
     joins = np.zeros(n, dtype=bool)
     if th.get("rejoin_split_flows", True):
         joins[1:] = (

@@ -33,6 +33,7 @@ from seawall.detect.traffic.flowshape import (
     SYN,
     URG,
     Codes,
+    by_code,
     combine,
     encode,
     equals,
@@ -113,9 +114,12 @@ class _Probes:
         dby = numbers(flows.column("destination.bytes"))
         dport = numbers(flows.column("destination.port")).astype(np.int64)
 
-        tcp = equals(transport, "tcp")
-        udp = equals(transport, "udp")
-        icmp = equals(transport, "icmp") | equals(transport, "ipv6-icmp")
+        # Transport names tested once per distinct value, not once per row and name.
+        kinds = encode(transport)
+        names = np.asarray(kinds.values.to_pylist(), dtype=object)
+        tcp = by_code(names == "tcp", kinds.codes)
+        udp = by_code(names == "udp", kinds.codes)
+        icmp = by_code((names == "icmp") | (names == "ipv6-icmp"), kinds.codes)
         unanswered = dpk == 0
         no_payload = (sby <= spk * budget) & (dby <= dpk * budget)
         stealth = tcp & flags_known & ((sflags & (SYN | ACK | RST)) == 0) & (spk > 0)

@@ -6,9 +6,11 @@ Work is column-wise: the scanned prefixes (TCP segments of one direction joined 
 order, retransmissions dropped, stopping at the first hole — as ``Context.stream`` does for
 one stream; UDP datagrams each on their own) are gathered into one buffer per batch with
 numpy, then each distinct pattern is searched once over the whole buffer with
-``bytearray.find`` (several GB/s; one ``re`` alternation over the same bytes measured ~20x
-slower). Patterns confined to the first bytes (``depth``) are compared in place at each
-stream start instead. Flows whose payload was recognised as encrypted are skipped.
+``bytearray.find`` (the 8 floating built-in patterns over 88 MB of bench prefixes: 0.21 s;
+one ``re`` alternation of the same patterns: 0.42 s). For an all-of rule only its longest
+pattern is searched buffer-wide, the others inside the units that hold it. Patterns confined
+to the first bytes (``depth``) are compared in place at each stream start instead. Flows
+whose payload was recognised as encrypted (TLS, SSH, QUIC, VPN labels) are skipped.
 """
 
 from __future__ import annotations

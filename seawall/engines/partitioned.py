@@ -83,15 +83,13 @@ def partition_of(source_ip: pa.ChunkedArray | pa.Array, partitions: int) -> np.n
         if not pa.types.is_dictionary(chunk.type):
             chunk = pc.dictionary_encode(chunk)
         values = chunk.dictionary.to_pylist()
+        # One more entry for null rows: partition 0, like the empty text.
         hashes = np.fromiter(
-            (0 if v is None else zlib.crc32(v.encode()) % partitions for v in values),
+            (0 if v is None else zlib.crc32(v.encode()) % partitions for v in [*values, None]),
             dtype=np.int32,
-            count=len(values),
+            count=len(values) + 1,
         )
-        indices = pc.fill_null(chunk.indices, 0) if chunk.null_count else chunk.indices
-        if not len(hashes):
-            out.append(np.zeros(len(chunk), np.int32))
-            continue
+        indices = pc.fill_null(chunk.indices, len(values)) if chunk.null_count else chunk.indices
         out.append(hashes[np.asarray(indices.to_numpy(zero_copy_only=False))])
     return np.concatenate(out)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -117,3 +119,14 @@ def test_partition_is_stable_per_address() -> None:
     part = partition_of(ips, 7)
     assert part[0] == part[4] and part[1] == part[3]
     assert ((part >= 0) & (part < 7)).all()
+
+
+def test_dictionary_column_routes_like_text_and_nulls_to_zero() -> None:
+    # Spill files read the address as a dictionary column: routing must not depend on that,
+    # and null addresses go to partition 0 whatever the chunk's dictionary holds.
+    ips = pa.chunked_array([["10.0.0.3", None, "10.0.0.1"], [None, "10.0.0.3"]])
+    plain = partition_of(ips, 7)
+    encoded = partition_of(pa.chunked_array([pc.dictionary_encode(c) for c in ips.chunks]), 7)
+    assert plain.tolist() == encoded.tolist()
+    assert plain[1] == plain[3] == 0
+    assert plain[0] == plain[4] == zlib.crc32(b"10.0.0.3") % 7 != 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,8 +170,9 @@ def _batches(
     size: np.ndarray,
     key: np.ndarray,
     offset: np.ndarray,
-) -> list[_Units]:
-    """Gather the pieces into buffers of about BATCH_BYTES, never splitting a unit."""
+) -> Iterator[_Units]:
+    """Gather the pieces into buffers of about BATCH_BYTES, never splitting a unit; one
+    batch at a time, so only one buffer is alive while it is matched."""
     unit_first, _ = _group_starts(key)
     n_units = len(unit_first)
     unit_bytes = np.add.reduceat(size, unit_first) if n_units else np.zeros(0, np.int64)
@@ -187,7 +188,6 @@ def _batches(
     bounds = np.unique(np.r_[0, np.minimum(cuts, n_units), n_units]).tolist()
     first_pkt = np.r_[unit_first, len(pkt)]
     tcp_units = key[unit_first] < 2 * ctx.n_flows + 2
-    out = []
     for a, b in itertools.pairwise(bounds):
         lo, hi = int(first_pkt[a]), int(first_pkt[b])
         at = np.cumsum(size[lo:hi]) - size[lo:hi]
@@ -195,19 +195,16 @@ def _batches(
         _gather(ctx.raw, src[lo:hi], size[lo:hi], at, np.frombuffer(data, np.uint8))
         ustart = at[unit_first[a:b] - lo]
         piece = pkt[unit_first[a:b]]
-        out.append(
-            _Units(
-                data=data,
-                start=ustart,
-                length=unit_bytes[a:b],
-                flow=ctx.flow_id[piece],
-                fwd=ctx.fwd[piece],
-                base=np.where(tcp_units[a:b], offset[unit_first[a:b]], 0),
-                chunk_at=at,
-                chunk_pkt=pkt[lo:hi],
-            )
+        yield _Units(
+            data=data,
+            start=ustart,
+            length=unit_bytes[a:b],
+            flow=ctx.flow_id[piece],
+            fwd=ctx.fwd[piece],
+            base=np.where(tcp_units[a:b], offset[unit_first[a:b]], 0),
+            chunk_at=at,
+            chunk_pkt=pkt[lo:hi],
         )
-    return out
 
 
 def _gather(

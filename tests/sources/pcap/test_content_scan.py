@@ -196,6 +196,21 @@ def test_one_alert_per_flow_and_rule(tmp_path):
     assert len(rows) == 1 and rows[0]["input.frame"] == 2  # the earliest of the three
 
 
+def test_batches_never_split_a_stream(tmp_path, monkeypatch):
+    frames = []
+    for i in range(6):
+        flow = session(split(ID_OUTPUT, [5 + i, 22 + i]), port=8000 + i)
+        frames += flow
+    path = write(tmp_path, frames)
+    whole = alerts_of(path)
+    monkeypatch.setattr(content, "BATCH_BYTES", 40)  # every stream in a batch of its own
+    batched = alerts_of(path)
+    assert len(whole) == 6
+    assert [(r["destination.port"], r["input.frame"]) for r in batched] == [
+        (r["destination.port"], r["input.frame"]) for r in whole
+    ]
+
+
 def test_encrypted_flows_are_not_scanned(tmp_path):
     """A flow recognised as SSH (banner) is ciphertext after the banner: not scanned."""
     banner = b"SSH-2.0-OpenSSH_9.6\r\n"

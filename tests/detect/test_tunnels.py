@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -374,7 +375,9 @@ def test_corpus_tor_client() -> None:
     ev = alerts[0].evidence
     assert alerts[0].entities["source.ip"] == "192.168.1.252"
     assert ev["relay_count"] == 5
-    assert "www.gfu7hbxpfp.com" in ev["random_sni_examples"] or ev["random_sni_examples"]
+    examples = ev["random_sni_examples"]
+    assert "www.gfu7hbxpfp.com" in examples  # PROVENANCE names this relay certificate
+    assert all(re.fullmatch(r"www\.[a-z2-7]{4,24}\.(com|net)", name) for name in examples)
 
 
 @pytest.mark.parametrize(

@@ -269,6 +269,29 @@ class Context:
                 ParseIssue(Location(self.index.path, frame=frame), f"{proto}: {reason}", "parse")
             )
 
+    def malformed_rows(
+        self,
+        proto: str,
+        pkts: np.ndarray,
+        sizes: np.ndarray,
+        rows: np.ndarray,
+        errors: dict[int, str],
+        not_this_protocol: str,
+    ) -> None:
+        """Report the payloads ``pkts[rows]`` (message sizes ``sizes[rows]``) that did not
+        decode: located issues up to MAX_ISSUES, the rest only counted. ``errors`` holds a
+        parser's message per row; other rows are "<size>-byte payload <not_this_protocol>"."""
+        room = max(MAX_ISSUES - len(self.issues), 0)
+        for row in rows[:room].tolist():
+            reason = (
+                f"{proto.upper()} parser failed: {errors[row]}"
+                if row in errors
+                else f"{int(sizes[row])}-byte payload {not_this_protocol}"
+            )
+            self.malformed(proto, int(pkts[row]), reason)
+        if len(rows) > room:
+            self.stats[f"{proto}_malformed"] += len(rows) - room
+
     # ---- output ------------------------------------------------------------------------
     def _row_times(self, pkts: np.ndarray) -> pa.Array:
         ts = self.index.ts_us[pkts].astype(np.int64)

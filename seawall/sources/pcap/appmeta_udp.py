@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seawall.sources.pcap import dns_columns, snmp_columns
-from seawall.sources.pcap.appmeta_context import MAX_ISSUES, Context
+from seawall.sources.pcap.appmeta_context import Context
 
 # QUIC long-header versions: v1, v2, IETF drafts (0xff0000xx) are matched separately.
 QUIC_VERSIONS = (0x00000001, 0x6B3343CF)
@@ -92,16 +92,7 @@ def _dns_problems(
     bad = np.flatnonzero(not_dns & ~over_tcp)
     failed = np.asarray(sorted(cols.error), np.int64)
     rows = np.sort(np.r_[bad, failed])
-    room = max(MAX_ISSUES - len(ctx.issues), 0)
-    for row in rows[:room].tolist():
-        reason = (
-            f"DNS parser failed: {cols.error[row]}"
-            if row in cols.error
-            else f"{int(size[row])}-byte payload on port 53 is no DNS message"
-        )
-        ctx.malformed("dns", int(pkts[row]), reason)
-    if len(rows) > room:
-        ctx.stats["dns_malformed"] += len(rows) - room
+    ctx.malformed_rows("dns", pkts, size, rows, cols.error, "on port 53 is no DNS message")
 
 
 def _match_responses(flow: np.ndarray, ident: np.ndarray, is_response: np.ndarray) -> np.ndarray:
@@ -142,16 +133,7 @@ def inspect_snmp(ctx: Context, pkts: np.ndarray) -> None:
     size = ctx.plen[pkts]
     cols = snmp_columns.decode_snmp(ctx.raw, ctx.pstart[pkts], size)
     bad = np.flatnonzero(~cols.ok)
-    room = max(MAX_ISSUES - len(ctx.issues), 0)
-    for row in bad[:room].tolist():
-        reason = (
-            f"SNMP parser failed: {cols.error[row]}"
-            if row in cols.error
-            else f"{int(size[row])}-byte payload on an SNMP port is no SNMP message"
-        )
-        ctx.malformed("snmp", int(pkts[row]), reason)
-    if len(bad) > room:
-        ctx.stats["snmp_malformed"] += len(bad) - room
+    ctx.malformed_rows("snmp", pkts, size, bad, cols.error, "on an SNMP port is no SNMP message")
     ok = np.flatnonzero(cols.ok)
     if len(ok) == 0:
         return

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from seawall.intel.ipv4 import parse_dotted
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -97,23 +98,36 @@ class NetworkSet:
     def contains_column(
         self, column: pa.Array | pa.ChunkedArray | Sequence[str | None]
     ) -> np.ndarray:
-        """Boolean mask: which addresses of a string column fall in the set (nulls: False)."""
+        """Boolean mask: which addresses of a string column fall in the set (nulls: False).
+
+        The column is dictionary-encoded so each distinct address is looked up once; IPv4
+        text is parsed with numpy from the Arrow buffers, only IPv6 goes through
+        ``ipaddress``."""
         arr = _as_array(column)
         n = len(arr)
         if n == 0 or not self.networks:
             return np.zeros(n, dtype=bool)
-        encoded = pc.dictionary_encode(arr)
-        dictionary = encoded.dictionary.to_pylist()
-        indices = encoded.indices.to_numpy(zero_copy_only=False)
-        nulls = encoded.indices.is_null().to_numpy(zero_copy_only=False)
-        v4_vals, is_v4, v6_hit = _parse_unique(tuple(dictionary), tuple(self._v6))
-        hit = np.zeros(len(dictionary), dtype=bool)
-        if is_v4.any():
-            hit[is_v4] = self.contains_v4_ints(v4_vals[is_v4])
-        hit |= v6_hit
-        idx = np.where(nulls, 0, indices).astype(np.int64)
-        out = hit[idx] if len(hit) else np.zeros(n, dtype=bool)
-        return out & ~nulls
+        if not pa.types.is_dictionary(arr.type):
+            arr = pc.dictionary_encode(arr.cast(pa.string()))
+        values = arr.dictionary
+        hit = np.zeros(len(values), dtype=bool)
+        v4_value, v4 = parse_dotted(values)
+        if v4.any():
+            hit[v4] = self.contains_v4_ints(v4_value[v4])
+        if self._v6 and (~v4).any():
+            for i in np.flatnonzero(~v4).tolist():
+                hit[i] = self._contains_v6(values[i].as_py())
+        idx = np.asarray(pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False))
+        return (idx >= 0) & hit[np.maximum(idx, 0)] if len(hit) else np.zeros(n, dtype=bool)
+
+    def _contains_v6(self, text: str | None) -> bool:
+        if not text:
+            return False
+        try:
+            ip = ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return ip.version == 6 and any(ip in net for net in self._v6)
 
 
 def _as_array(column: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> pa.Array:
@@ -122,28 +136,6 @@ def _as_array(column: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> pa.A
     if isinstance(column, pa.Array):
         return column
     return pa.array(list(column), type=pa.string())
-
-
-@lru_cache(maxsize=64)
-def _parse_unique(
-    values: tuple[str | None, ...], v6_networks: tuple[Network, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    v4_vals = np.zeros(len(values), dtype=np.uint64)
-    is_v4 = np.zeros(len(values), dtype=bool)
-    v6_hit = np.zeros(len(values), dtype=bool)
-    for i, text in enumerate(values):
-        if text is None:
-            continue
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
-            continue
-        if ip.version == 4:
-            v4_vals[i] = int(ip)
-            is_v4[i] = True
-        elif v6_networks:
-            v6_hit[i] = any(ip in n for n in v6_networks)
-    return v4_vals, is_v4, v6_hit
 
 
 PRIVATE = NetworkSet(list(PRIVATE_NETWORKS))

@@ -130,37 +130,9 @@ def equals(column: pa.Array | pa.ChunkedArray, value: str) -> np.ndarray:
     )
 
 
-_DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
-
-
 def in_networks(nets: NetworkSet, column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Membership of an address column in ``nets``. Distinct IPv4 strings are parsed with
-    Arrow string kernels (split, cast), not one ``ipaddress`` object each; only IPv6 text
-    goes through the generic parser."""
-    arr = as_array(column)
-    n = len(arr)
-    if n == 0 or not nets:
-        return np.zeros(n, dtype=bool)
-    encoded = pc.dictionary_encode(arr.cast(pa.string()))
-    values = encoded.dictionary
-    hit = np.zeros(len(values), dtype=bool)
-    v4 = np.asarray(
-        pc.fill_null(pc.match_substring_regex(values, _DOTTED_QUAD), False).to_numpy(
-            zero_copy_only=False
-        ),
-        dtype=bool,
-    )
-    if v4.any():
-        quads = pc.split_pattern(values.filter(pa.array(v4)), ".").flatten()
-        octets = np.asarray(pc.cast(quads, pa.int64()).to_numpy(), dtype=np.int64).reshape(-1, 4)
-        valid = (octets <= 255).all(axis=1)
-        ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
-        hit[np.flatnonzero(v4)] = nets.contains_v4_ints(ints) & valid
-    if (~v4).any():
-        rest = np.flatnonzero(~v4)
-        hit[rest] = nets.contains_column(values.take(pa.array(rest)))
-    idx = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
-    return np.where(idx >= 0, hit[np.maximum(idx, 0)] if len(hit) else False, False)
+    """Membership of an address column in ``nets`` (each distinct address looked up once)."""
+    return nets.contains_column(column)
 
 
 def networks_by_code(nets: NetworkSet, codes: np.ndarray, values: pa.Array) -> np.ndarray:

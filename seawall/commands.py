@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -78,7 +79,7 @@ def hunt(
     started = time.monotonic()
     config = load_config(config_path)
     files = list(walk(paths))
-    missing = [p for p in paths if not _exists(p)]
+    missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise InputError(f"no such file or directory: {', '.join(missing)}")
     options = options or SourceOptions()
@@ -108,12 +109,6 @@ def hunt(
         profile=profile,
         seconds=time.monotonic() - started,
     )
-
-
-def _exists(path: str) -> bool:
-    import os
-
-    return os.path.exists(path)
 
 
 def _ingest(

@@ -1,0 +1,46 @@
+"""Remove secrets from configuration text before it is stored or shown.
+
+Evidence lines travel into JSON, SARIF and HTML; passwords, keys and SNMP communities must never
+travel with them. The patterns cover the vendors Seawall parses; the secret's *type* (``7``,
+``5``, ``$9$``...) is kept because checks and readers need it.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "<redacted>"
+
+_VALUE = r'("[^"]*"|\S+)'
+_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # Cisco family: password/secret/key with an optional numeric type, also key-string,
+        # OSPF md5 keys, IKE pre-shared keys, NTP keys.
+        r"(\b(?:password|secret|passphrase|key-string|authentication-key|pre-shared-key|"
+        r"auth-password|priv-password|passwd)\s+(?:\d{1,2}\s+)?(?:md5\s+)?(?:ascii-text\s+)?"
+        r"(?:ENC\s+)?)" + _VALUE,
+        r"(\bmd5\s+(?:\d\s+)?)" + _VALUE,
+        r"((?<![\w-])(?:server-)?key\s+(?:\d\s+)?)(?!(?:rsa|dsa|ec|ecdsa|exchange|generate|"
+        r"chain|config-key|md5|sha\S*|<redacted>|\d+\b))" + _VALUE,
+        r"(\bcrypto isakmp key\s+(?:\d\s+)?)" + _VALUE,
+        # SNMP communities, every vendor spelling.
+        r"(\b(?:snmp-server community|snmp community|community|rocommunity|rwcommunity|"
+        r"community-name)\s+)(?!(?:ro|rw|read-only|read-write)\b)" + _VALUE,
+        # JunOS / SR OS / PAN-OS / FortiOS hashed or encrypted forms.
+        r"(\b(?:encrypted-password|phash|psksecret|hash)\s+(?:ENC\s+)?)" + _VALUE,
+        # SNMPv3 auth/priv secrets: ``auth sha SECRET priv aes 128 SECRET``.
+        r"(\bauth\s+(?:md5|sha\S*)\s+)" + _VALUE,
+        r"(\bpriv\s+(?:des\S*|3des|aes(?:\s+\d+)?)\s+)" + _VALUE,
+    )
+)
+# Credentials inside URLs: ftp://user:pass@host/
+_URL_CREDENTIAL = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)", re.IGNORECASE)
+
+
+def redact_line(text: str) -> str:
+    """The statement with every secret value replaced by ``<redacted>``."""
+    out = _URL_CREDENTIAL.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    for pattern in _PATTERNS:
+        out = pattern.sub(lambda m: m.group(1) + MASK, out)
+    return out

@@ -413,3 +413,71 @@ class DeviceConfig:
         data.pop("text")
         data["model_version"] = CONFIG_MODEL_VERSION
         return data
+
+
+# What drift between two snapshots of one device can find. Checks (``drift:`` in the audit
+# rules) say which kinds are suspicious and how severe.
+CHANGE_KINDS = (
+    "acl_external_permit_added",  # permit for a non-private source in an ACL used for mgmt
+    "acl_entry_added",
+    "acl_entry_removed",
+    "acl_added",
+    "acl_removed",
+    "vty_access_class_changed",
+    "vty_access_class_removed",
+    "vty_transport_changed",
+    "user_added",
+    "privileged_user_added",
+    "user_removed",
+    "user_privilege_raised",
+    "user_secret_changed",
+    "user_ssh_key_added",
+    "tunnel_added",
+    "tunnel_peer_changed",
+    "tunnel_removed",
+    "crypto_peer_added",
+    "aaa_server_added",
+    "aaa_server_changed",  # address, port or key of an existing server
+    "aaa_server_removed",
+    "aaa_weakened",  # local/none methods replacing group ones, no aaa new-model
+    "command_accounting_removed",
+    "logging_host_added",
+    "logging_host_removed",
+    "logging_weakened",  # trap level lowered, command logging off, logging disabled
+    "ntp_server_added",
+    "ntp_server_removed",
+    "loopback_added",
+    "loopback_readdressed",
+    "source_interface_changed",  # ssh/tacacs/logging/snmp source-interface
+    "capture_added",
+    "mgmt_port_changed",  # SSH/HTTP(S)/other management service port changed or added
+    "service_enabled",
+    "service_disabled",
+    "snmp_community_added",
+    "snmp_community_removed",
+    "snmp_community_rw_added",
+    "snmp_user_added",
+    "container_enabled",
+    "automation_added",
+    "automation_changed",
+    "static_route_added",
+    "static_route_removed",
+    "policy_route_added",
+    "boot_image_changed",
+    "archive_target_added",
+    "version_changed",
+    "hostname_changed",
+)
+
+
+@dataclass(slots=True)
+class ConfigChange:
+    """One semantic difference between two snapshots of a device."""
+
+    kind: str  # one of CHANGE_KINDS
+    subject: str  # what changed, e.g. "acl 20", "user cisco", "interface Tunnel100"
+    detail: str  # one line a human can check, secrets never included
+    before: Any = None  # small JSON-able summaries (no secrets)
+    after: Any = None
+    line_before: int | None = None
+    line_after: int | None = None

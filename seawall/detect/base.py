@@ -33,6 +33,7 @@ class RecordTables:
     flows: pa.Table = field(default_factory=lambda: empty("flow"))
     transactions: pa.Table = field(default_factory=lambda: empty("transaction"))
     packets: pa.Table = field(default_factory=lambda: empty("packet"))
+    configs: pa.Table = field(default_factory=lambda: empty("config"))
     # Encodings several detectors need, computed on first use: (table it was made from, value).
     _cache: dict[str, tuple[pa.Table, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -15,7 +15,7 @@ from seawall.sources.base import SourceResult
 
 def combine(results: Iterable[SourceResult]) -> RecordTables:
     """Concatenate the tables of several source results into one RecordTables."""
-    parts: dict[str, list[pa.Table]] = {"flow": [], "transaction": [], "packet": []}
+    parts: dict[str, list[pa.Table]] = {"flow": [], "transaction": [], "packet": [], "config": []}
     for result in results:
         for kind, table in result.tables.items():
             if table.num_rows:
@@ -24,7 +24,10 @@ def combine(results: Iterable[SourceResult]) -> RecordTables:
         kind: pa.concat_tables(chunks) if chunks else empty(kind) for kind, chunks in parts.items()
     }
     return RecordTables(
-        flows=tables["flow"], transactions=tables["transaction"], packets=tables["packet"]
+        flows=tables["flow"],
+        transactions=tables["transaction"],
+        packets=tables["packet"],
+        configs=tables["config"],
     )
 
 

@@ -41,6 +41,8 @@ J = TypeVar("J")
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 R = TypeVar("R")
 KINDS = {"flow": "flows", "transaction": "transactions", "packet": "packets"}
+# Kinds not keyed by a host (one row per device snapshot): read whole, audited once.
+GLOBAL_KINDS = {"config": "configs"}
 # About 2 GB of detector working memory per partition of flows on the benchmark mix.
 DEFAULT_ROWS_PER_PARTITION = 2_000_000
 
@@ -163,7 +165,7 @@ def partition_files(
     out: dict[str, str] = {}
     jobs = []
     for kind, files in inputs.items():
-        if not files:
+        if not files or kind in GLOBAL_KINDS:
             continue
         target = os.path.join(workdir, kind)
         os.makedirs(target, exist_ok=True)
@@ -218,9 +220,13 @@ def run_partitioned(
         raise ValueError(f"unknown record kinds: {sorted(unknown)}")
     selected = list(names) if names is not None else None
     chosen = plan(inputs, partitions, rows_per_partition)
+    whole = {
+        attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in GLOBAL_KINDS.items()
+    }
     if chosen.partitions == 1:
         tables = RecordTables(
-            **{attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in KINDS.items()}
+            **{attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in KINDS.items()},
+            **whole,
         )
         return run_detectors(tables, ctx, selected)
     # Detector modules are imported before the workers start, so forked workers share them;
@@ -235,6 +241,8 @@ def run_partitioned(
         dirs = partition_files(inputs, chosen.partitions, tmp, workers, pool)
         jobs = [(dirs, part, ctx, selected) for part in range(chosen.partitions)]
         alerts = [a for found in _map(_run_partition, jobs, workers, pool) for a in found]
+    if any(t.num_rows for t in whole.values()):
+        alerts.extend(run_detectors(RecordTables(**whole), ctx, selected))
     return sort_alerts(alerts)
 
 

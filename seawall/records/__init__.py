@@ -1,6 +1,7 @@
 """Normalized record kinds as Arrow schemas."""
 
 from seawall.records.schemas import (
+    CONFIG,
     FLOW,
     PACKET,
     SCHEMA_VERSION,
@@ -12,6 +13,7 @@ from seawall.records.schemas import (
 )
 
 __all__ = [
+    "CONFIG",
     "FLOW",
     "PACKET",
     "SCHEMAS",

@@ -12,8 +12,11 @@ one ``DeviceConfig`` per file, flattened to rows only when stored or shown.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from dataclasses import asdict, dataclass, field
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
 CONFIG_MODEL_VERSION = 1
@@ -408,11 +411,27 @@ class DeviceConfig:
     def evidence(self, line: int | None) -> str:
         return self.text.get(line, "") if line is not None else ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
+        """Plain JSON-able form. ``text`` (redacted lines) only when asked: the store keeps it
+        so findings read back later can still quote their line."""
         data = asdict(self)
-        data.pop("text")
+        if not include_text:
+            data.pop("text")
         data["model_version"] = CONFIG_MODEL_VERSION
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeviceConfig:
+        """Inverse of :meth:`to_dict` (unknown keys are ignored, missing ones default)."""
+        version = data.get("model_version", CONFIG_MODEL_VERSION)
+        if version > CONFIG_MODEL_VERSION:
+            raise ValueError(
+                f"stored device model version {version} is newer than this Seawall "
+                f"({CONFIG_MODEL_VERSION}); upgrade Seawall to read it"
+            )
+        built = _build(cls, data)
+        assert isinstance(built, DeviceConfig)
+        return built
 
 
 # What drift between two snapshots of one device can find. Checks (``drift:`` in the audit
@@ -481,3 +500,36 @@ class ConfigChange:
     after: Any = None
     line_before: int | None = None
     line_after: int | None = None
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    hints = _hints(cls)
+    kwargs = {
+        f.name: _convert(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data
+    }
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value) if len(inner) == 1 else value
+    if origin is list:
+        return [_convert(args[0], v) for v in value]
+    if origin is dict:
+        key_type = args[0]
+        return {
+            (int(k) if key_type is int else k): _convert(args[1], v) for k, v in value.items()
+        }
+    if isinstance(tp, type) and is_dataclass(tp):
+        return _build(tp, value)
+    return value

@@ -145,7 +145,30 @@ PACKET = _schema(
     ],
 )
 
-SCHEMAS: dict[str, pa.Schema] = {"flow": FLOW, "transaction": TRANSACTION, "packet": PACKET}
+# One row per device configuration snapshot: identity columns to query with SQL, and the
+# whole vendor-neutral model (seawall.records.config.DeviceConfig, secrets redacted) as JSON.
+CONFIG = _schema(
+    "config",
+    [
+        pa.field("device.hostname", pa.string()),
+        pa.field("device.vendor", pa.string()),
+        pa.field("device.os", pa.string()),
+        pa.field("device.version", pa.string()),
+        pa.field("config.dialect", pa.string()),
+        pa.field("config.lines", pa.int64()),
+        pa.field("config.unknown_lines", pa.int64()),
+        pa.field("config.model_version", pa.int32()),
+        pa.field("config.model", pa.string()),  # JSON
+        pa.field("input.file", pa.string()),
+    ],
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "flow": FLOW,
+    "transaction": TRANSACTION,
+    "packet": PACKET,
+    "config": CONFIG,
+}
 
 
 def empty(kind: str) -> pa.Table:

@@ -14,6 +14,7 @@ _SOURCE_MODULES = (
     "seawall.sources.pcap",
     "seawall.sources.zeek",
     "seawall.sources.suricata",
+    "seawall.sources.configs.source",
 )
 
 
@@ -59,8 +60,8 @@ def read_file(path: str, options: SourceOptions | None = None) -> SourceResult:
     if source is None:
         return _failed(
             path,
-            "not a recognised input (expected pcap/pcapng capture, Zeek log or Suricata EVE "
-            "JSON); skipped",
+            "not a recognised input (expected pcap/pcapng capture, Zeek log, Suricata EVE "
+            "JSON or a device configuration); skipped",
             kind="unsupported",
         )
     return source.read(path, options)

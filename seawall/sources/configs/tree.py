@@ -214,6 +214,10 @@ def _brace_tokens(line: str) -> Iterator[str]:
             buf.append(char)
         elif quote:
             buf.append(char)
+        elif char == "#" and not "".join(buf).strip():
+            # A trailing comment after a statement (JunOS prints ``; ## SECRET-DATA`` after
+            # every secret): the rest of the line is not a statement.
+            break
         elif char == "{":
             yield "".join(buf).strip() + " {"
             buf = []

@@ -233,6 +233,137 @@ def _emit(report: commands.HuntReport, fmt: str, out: str | None, err: Console) 
         print_table(report, Console())
 
 
+AUDIT_FORMATS = ("table", "json", "sarif", "html")
+
+
+@cli.command("audit")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True),
+    default=None,
+    help="approved configs (a file or a directory, matched by hostname): report drift",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(AUDIT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people, json (one alert per line), sarif (SARIF 2.1.0), html",
+)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="write output here")
+@click.option(
+    "--store",
+    "store_dir",
+    default=".seawall",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="embedded store directory",
+)
+@click.option(
+    "--checks",
+    "check_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="check file or directory to use instead of the built-in rules/audit; repeatable",
+)
+@click.option("--no-kev", is_flag=True, help="skip matching versions to known-exploited CVEs")
+def audit_cmd(
+    paths: tuple[str, ...],
+    baseline: str | None,
+    fmt: str,
+    out: str | None,
+    store_dir: str,
+    check_paths: tuple[str, ...],
+    no_kev: bool,
+) -> None:
+    """Audit device configurations under PATHS: findings per device, worst first."""
+    err = Console(stderr=True)
+    try:
+        report = commands.audit(
+            list(paths),
+            baseline=baseline,
+            store_dir=store_dir,
+            check_paths=list(check_paths),
+            use_kev=not no_kev,
+        )
+    except SeawallError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    if fmt == "sarif":
+        import json
+
+        from seawall.respond.render import print_summary
+        from seawall.respond.sarif import to_sarif
+
+        text = json.dumps(to_sarif(report.alerts, commands.rule_help(check_paths)), indent=1)
+        if out:
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+            err.print(f"SARIF written to {out}")
+        else:
+            sys.stdout.write(text + "\n")
+        print_summary(report, err)
+        return
+    _emit(report, fmt, out, err)
+
+
+@cli.command("inventory")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def inventory_cmd(paths: tuple[str, ...], fmt: str) -> None:
+    """Devices, versions, management addresses, AAA servers and tunnel peers."""
+    import json
+
+    from rich.table import Table
+
+    err = Console(stderr=True)
+    try:
+        devices, files = commands.inventory(list(paths))
+    except SeawallError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    if fmt == "json":
+        for device in devices:
+            sys.stdout.write(json.dumps(device.to_dict()) + "\n")
+    else:
+        table = Table(title=f"Seawall inventory: {len(devices)} devices", show_lines=True)
+        for column in ("device", "platform", "management", "AAA servers", "tunnel peers"):
+            table.add_column(column, overflow="fold")
+        for d in devices:
+            table.add_row(
+                f"{d.hostname}\n[dim]{d.path}[/]",
+                " ".join(x for x in (d.vendor, d.os, d.version or "") if x),
+                ", ".join(d.management_addresses),
+                ", ".join(d.aaa_servers),
+                ", ".join(d.tunnel_peers),
+            )
+        Console().print(table)
+    for summary in files:
+        for issue in summary.issues:
+            err.print(f"  [yellow]skipped[/] {issue}", highlight=False, soft_wrap=True)
+
+
+@cli.group("intel")
+def intel_group() -> None:
+    """Threat intelligence: known-exploited vulnerabilities catalog."""
+
+
+@intel_group.command("update-kev")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--store", "store_dir", default=".seawall", show_default=True)
+def update_kev_cmd(path: str, store_dir: str) -> None:
+    """Install a newer CISA KEV catalog (JSON) for version-to-CVE matching."""
+    err = Console(stderr=True)
+    try:
+        summary = commands.update_kev(path, store_dir=store_dir)
+    except SeawallError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    Console().print(summary)
+
+
 def main() -> None:
     cli()
 

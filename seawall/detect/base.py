@@ -116,6 +116,8 @@ class DetectContext:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Indicator set for the intel detector (seawall.intel.matcher.IndicatorSet), if any.
     intel: Any = None
+    # Known-exploited vulnerabilities catalog for the config audit (seawall.intel.kev), if any.
+    kev: Any = None
 
     def for_detector(self, name: str) -> DetectContext:
         """A context whose ``thresholds`` are that detector's, profile and overrides applied."""
@@ -125,6 +127,7 @@ class DetectContext:
             network=self.network,
             overrides=self.overrides,
             intel=self.intel,
+            kev=self.kev,
         )
 
 

@@ -1,4 +1,4 @@
-"""The command layer. CLI, API and dashboard call these functions; they hold no UI logic."""
+"""The hunt command: ingest inputs once per content, run the detectors over them."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seawall.config import Config, load_config
-from seawall.detect.base import DetectContext
+from seawall.detect import load_all
+from seawall.detect.base import REGISTRY, DetectContext, RecordTables
 from seawall.engines.local import run_detectors
 from seawall.errors import InputError, Location, ParseIssue
-from seawall.records.alerts import SEVERITIES, Alert
+from seawall.records.alerts import SEVERITIES, Alert, sort_alerts
 from seawall.sources import read_file, walk
 from seawall.sources.base import SourceOptions, SourceResult
 from seawall.store import EmbeddedStore, file_sha256
 
+AUDIT_DETECTOR = "config_audit"
 # progress(stage, path, done, total)
 Progress = Callable[[str, str, int, int], None]
 
@@ -100,7 +102,7 @@ def hunt(
             overrides=config.thresholds,
             intel=_load_intel(config, intel_paths, run_issues),
         )
-        alerts = run_detectors(tables, ctx, detectors)
+        alerts = _detect(tables, ctx, detectors, store_dir)
         store.save_alerts(alerts)
     return HuntReport(
         alerts=alerts,
@@ -109,6 +111,28 @@ def hunt(
         profile=profile,
         seconds=time.monotonic() - started,
     )
+
+
+def _detect(
+    tables: RecordTables, ctx: DetectContext, detectors: Sequence[str] | None, store_dir: str
+) -> list[Alert]:
+    """Run the detectors. Configurations among the inputs are audited first; their inventory
+    (device addresses, AAA servers, tunnel peers nobody accused) then becomes the network
+    map the traffic detectors use, on top of any hand-written one."""
+    load_all()
+    selected = list(detectors) if detectors is not None else sorted(REGISTRY)
+    if tables.configs.num_rows == 0 or AUDIT_DETECTOR not in selected:
+        return run_detectors(tables, ctx, selected)
+    from seawall.detect.audit.inventory import device_inventory, network_context
+    from seawall.intel.kev import load_kev
+    from seawall.sources.configs.source import models_from_table
+
+    ctx.kev = load_kev(store_dir)
+    audit_alerts = run_detectors(tables, ctx, [AUDIT_DETECTOR])
+    devices = [device_inventory(m) for m in models_from_table(tables.configs)]
+    ctx.network = network_context(devices, audit_alerts, ctx.network)
+    rest = [name for name in selected if name != AUDIT_DETECTOR]
+    return sort_alerts(audit_alerts + run_detectors(tables, ctx, rest))
 
 
 def _ingest(

@@ -71,6 +71,9 @@ class LocalUser:
     secret_type: str = "unknown"  # one of SECRET_TYPES
     ssh_keys: int = 0  # public keys configured for the user
     is_admin: bool = False  # parser's verdict: privilege 15 / admin role / super-user class
+    # fingerprint() of the stored hash/encrypted text (never the clear text): drift sees a
+    # password reset on an existing account even when the type stays the same.
+    secret_fingerprint: str | None = None
 
 
 @dataclass(slots=True)
@@ -442,6 +445,9 @@ CHANGE_KINDS = (
     "acl_entry_removed",
     "acl_added",
     "acl_removed",
+    "acl_binding_added",  # an ACL applied to an interface/service that had none there
+    "acl_binding_removed",  # an interface/service (snmp, http, ssh, ntp, ...) lost its ACL
+    "acl_binding_changed",  # another ACL applied in the same place
     "vty_access_class_changed",
     "vty_access_class_removed",
     "vty_transport_changed",
@@ -482,6 +488,8 @@ CHANGE_KINDS = (
     "static_route_added",
     "static_route_removed",
     "policy_route_added",
+    "routing_peer_added",  # BGP/OSPF/... neighbor: new peering (or inter-provider link)
+    "routing_peer_removed",
     "boot_image_changed",
     "archive_target_added",
     "version_changed",

@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy seawall
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,ndpi,bench]'
 	bash bench/run_all.sh
 
 clean:

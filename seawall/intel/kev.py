@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -249,8 +249,11 @@ def load_kev(store_dir: str | os.PathLike[str] | None = None) -> KevCatalog:
     return load_kev_file(bundled_kev_path())
 
 
-def update_kev(path: str | os.PathLike[str], store_dir: str | os.PathLike[str]) -> KevUpdateSummary:
-    """Validate a user-provided KEV file and install it as the store's copy."""
+def update_kev(path: str | os.PathLike[str], store_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Validate a user-provided KEV file and install it as the store's copy.
+
+    Returns a JSON-able summary (``KevUpdateSummary`` fields plus ``message``, one line for
+    a human). A file that fails validation raises KevError and leaves the store untouched."""
     source = os.fspath(path)
     try:
         with open(source, "rb") as handle:
@@ -277,7 +280,7 @@ def update_kev(path: str | os.PathLike[str], store_dir: str | os.PathLike[str]) 
             os.unlink(tmp)
         raise
     old_ids = set(previous.entries) if previous else set()
-    return KevUpdateSummary(
+    summary = KevUpdateSummary(
         installed_path=str(target),
         count=len(new),
         version=new.version,
@@ -288,6 +291,10 @@ def update_kev(path: str | os.PathLike[str], store_dir: str | os.PathLike[str]) 
         new_cves=sorted(set(new.entries) - old_ids),
         dropped_cves=sorted(old_ids - set(new.entries)),
     )
+    result = asdict(summary)
+    result["new"] = len(summary.new_cves)
+    result["message"] = summary.describe()
+    return result
 
 
 __all__ = [

@@ -208,7 +208,9 @@ def logging(before: DeviceConfig, after: DeviceConfig, out: Changes) -> None:
             ("notify syslog", "logged commands no longer sent to syslog", True, False, None)
         )
     if new.disabled and not old.disabled:
-        weakened.append(("logging", "logging disabled", False, True, find_line(after, "logging")))
+        weakened.append(
+            ("logging", "logging disabled", False, True, find_line(after, "no logging"))
+        )
     for added in sorted(set(new.discriminators) - set(old.discriminators)):
         weakened.append(
             (
@@ -280,17 +282,17 @@ def source_interfaces(before: DeviceConfig, after: DeviceConfig, out: Changes) -
             detail,
             before=was,
             after=now,
-            line_before=find_line(before, was) if was else None,
-            line_after=_source_line(after, now) if now else None,
+            line_before=_source_line(before, protocol, was) if was else None,
+            line_after=_source_line(after, protocol, now) if now else None,
         )
 
 
-def _source_line(model: DeviceConfig, interface: str) -> int | None:
-    """The source-interface statement naming ``interface`` (not the interface itself)."""
+def _source_line(model: DeviceConfig, protocol: str, interface: str) -> int | None:
+    """The ``protocol`` source-interface statement naming ``interface``."""
     wanted = interface.lower()
     for number in sorted(model.text):
         text = model.text[number].lower()
-        if wanted in text and "source" in text and not text.startswith("interface"):
+        if wanted in text and "source" in text and protocol in text:
             return number
     return None
 

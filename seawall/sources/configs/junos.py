@@ -29,6 +29,7 @@ from seawall.records.config import (
     fingerprint,
 )
 from seawall.sources.configs import junos_net as net
+from seawall.sources.configs import junos_snmp
 from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
     InterfaceBook,
@@ -163,7 +164,7 @@ class _Reader:
             "interfaces": lambda w, n: net.interfaces(st, w, n),
             "firewall": lambda w, n: net.firewall(st, w, n),
             "policy-options": lambda w, n: net.policy_options(st, w, n),
-            "snmp": lambda w, n: net.snmp(st, w, n),
+            "snmp": lambda w, n: junos_snmp.snmp(st, w, n),
             "routing-options": lambda w, n: net.routing_options(st, w, n),
             "protocols": lambda w, n: net.protocols(st, w, n),
             "routing-instances": lambda w, n: net.routing_instances(st, w, n),

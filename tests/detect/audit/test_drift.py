@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +41,9 @@ from seawall.records.config import (
     SnmpCommunity,
     SnmpUser,
     StaticRoute,
+    fingerprint,
 )
+from seawall.sources.configs import PARSERS, parse_config_file
 
 
 def base_model() -> DeviceConfig:
@@ -772,3 +776,138 @@ def test_management_acls_collects_every_reference() -> None:
         "NTP-PEERS": ["ntp"],
         "WEB": ["http"],
     }
+
+
+# --- corpus before/after pairs (tests/data/configs/PROVENANCE.md) ----------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "configs"
+
+Expected = list[tuple[str, str, int | None, int | None]]
+# (dialect, before, after, changes read from a diff of the two files). Changes the model has no
+# kind for are absent on purpose: descriptions, VLANs, OSPF cost, physical interfaces added or
+# removed, FortiOS address objects.
+CORPUS_PAIRS: list[tuple[str, str, str, Expected]] = [
+    (
+        "arista_eos",
+        "arista_eos/pybatfish_filters_current_rtr-with-acl.cfg",
+        "arista_eos/pybatfish_filters_candidate1_rtr-with-acl.cfg",
+        [  # acl_in guards an interface, not management: plain entries
+            ("acl_entry_added", "acl acl_in", None, 40),
+            ("acl_entry_added", "acl acl_in", None, 41),
+        ],
+    ),
+    (
+        "cisco_ios",
+        "cisco_ios/pybatfish_fwdchange_base_core1.cfg",
+        "cisco_ios/pybatfish_fwdchange_change1_core1.cfg",
+        [],  # only `ip ospf cost 1` -> `500` on four interfaces
+    ),
+    (
+        "cisco_ios",
+        "cisco_ios/pybatfish_fwdchange_base_border1.cfg",
+        "cisco_ios/pybatfish_fwdchange_change2_border1.cfg",
+        [("acl_entry_added", "acl OUTSIDE_TO_INSIDE", None, 124)],
+    ),
+    (
+        "cisco_ios",
+        "cisco_ios/batfish_example_live_as2dept1.cfg",
+        "cisco_ios/batfish_example_candidate_as2dept1.cfg",
+        [
+            ("acl_binding_added", "interface GigabitEthernet2/0 out", None, 73),
+            ("acl_binding_added", "interface GigabitEthernet3/0 out", None, 79),
+        ],
+    ),
+    (
+        "cisco_ios",
+        "cisco_ios/hierconfig_ios_running.conf",
+        "cisco_ios/hierconfig_ios_generated.conf",
+        [
+            ("acl_added", "acl LAN-IN", None, 33),
+            ("acl_binding_added", "interface GigabitEthernet0/1 in", None, 16),
+            ("ntp_server_added", "ntp server 10.0.0.11", None, 40),
+            ("snmp_community_added", f"snmp community {fingerprint('private')}", None, 41),
+            ("snmp_community_removed", f"snmp community {fingerprint('public')}", 32, None),
+            ("static_route_added", "route 10.20.0.0/16", None, 38),
+            ("routing_peer_added", "bgp neighbor 192.168.1.3", None, 27),
+        ],
+    ),
+    (
+        "cisco_nxos",
+        "cisco_nxos/hierconfig_nxos_running.conf",
+        "cisco_nxos/hierconfig_nxos_generated.conf",
+        [
+            ("ntp_server_added", "ntp server 10.0.0.31", None, 48),
+            ("static_route_added", "route 10.200.0.0/16", None, 46),
+            ("routing_peer_added", "bgp neighbor 172.16.1.3", None, 41),
+        ],
+    ),
+    (
+        "cisco_iosxr",
+        "cisco_iosxr/hierconfig_iosxr_running.conf",
+        "cisco_iosxr/hierconfig_iosxr_generated.conf",
+        [
+            ("ntp_server_added", "ntp server 10.0.0.41", None, 33),
+            ("static_route_added", "route 10.20.0.0/16", None, 19),
+            ("routing_peer_added", "bgp neighbor 203.0.113.6", None, 27),
+        ],
+    ),
+    (
+        "juniper_junos",
+        "juniper_junos/hierconfig_junos_running.conf",
+        "juniper_junos/hierconfig_junos_generated.conf",
+        [
+            ("acl_added", "acl LAN-FILTER", None, 16),
+            ("acl_binding_added", "interface ge-0/0/1.0 in", None, 8),
+            ("ntp_server_added", "ntp server 10.0.0.41", None, 23),
+            ("static_route_added", "route 10.20.0.0/16", None, 21),
+            ("routing_peer_added", "bgp neighbor 203.0.113.6", None, 14),
+        ],
+    ),
+    (
+        "arista_eos",
+        "arista_eos/hierconfig_eos_running.conf",
+        "arista_eos/hierconfig_eos_generated.conf",
+        [
+            ("ntp_server_added", "ntp server 10.0.0.21", None, 43),
+            ("static_route_added", "route 10.20.0.0/16", None, 41),
+            ("routing_peer_added", "bgp neighbor 192.168.10.3", None, 35),
+        ],
+    ),
+    (
+        "fortinet_fortios",
+        "fortinet_fortios/hierconfig_fortios_running.conf",
+        "fortinet_fortios/hierconfig_fortios_generated.conf",
+        [("static_route_added", "route 10.20.0.0/16", None, 32)],  # `edit 3`
+    ),
+]
+
+
+def _parser_missing(dialect: str) -> str | None:
+    module = PARSERS[dialect]
+    if importlib.util.find_spec(module) is None:
+        return f"parser {module} (dialect {dialect}) is not in this checkout yet"
+    return None
+
+
+@pytest.mark.parametrize(
+    ("dialect", "before_name", "after_name", "expected"),
+    [
+        pytest.param(
+            *pair,
+            id=Path(pair[1]).stem,
+            marks=pytest.mark.skipif(
+                _parser_missing(pair[0]) is not None, reason=_parser_missing(pair[0]) or ""
+            ),
+        )
+        for pair in CORPUS_PAIRS
+    ],
+)
+def test_corpus_pair(dialect: str, before_name: str, after_name: str, expected: Expected) -> None:
+    before = parse_config_file(str(CORPUS / before_name))
+    after = parse_config_file(str(CORPUS / after_name))
+    assert before.model is not None and after.model is not None
+    assert before.model.dialect == after.model.dialect == dialect
+    changes = diff_configs(before.model, after.model)
+    assert _triples(changes) == _sorted_expected(expected)
+    # and nothing changes when a snapshot is compared with itself
+    assert diff_configs(after.model, after.model) == []

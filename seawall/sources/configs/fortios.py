@@ -36,7 +36,15 @@ from seawall.records.config import (
     fingerprint,
 )
 from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
-from seawall.sources.configs.pathcfg import InterfaceBook, Path, ServiceBook, cidr, to_int, word
+from seawall.sources.configs.pathcfg import (
+    InterfaceBook,
+    Path,
+    ServiceBook,
+    cidr,
+    interface_address,
+    to_int,
+    word,
+)
 from seawall.sources.configs.tree import Node, fortios_tree, tokens
 
 # First word of a top-level ``config`` block FortiOS knows.
@@ -283,7 +291,7 @@ class _Reader:
         interface = self.interfaces.get(name, self.openers.get(("system", "interface", name), line))
         value = word(values, 0)
         if key == "ip" and value is not None:
-            address = _interface_address(value, word(values, 1))
+            address = interface_address(value, word(values, 1))
             if not address.startswith("0.0.0.0"):
                 self.interfaces.add_address(name, line, address)
         elif key == "ip6-address" and value is not None and not value.startswith("::/"):
@@ -479,11 +487,3 @@ def _interface_kind(name: str) -> str:
     if name.startswith("loop"):
         return "loopback"
     return "other"
-
-
-def _interface_address(address: str, mask: str | None) -> str:
-    """``1.1.1.1 255.255.255.0`` -> ``1.1.1.1/24``; a CIDR stays as written."""
-    if mask is None:
-        return address
-    network = mask_to_prefix(address, mask)
-    return f"{address}/{network.split('/')[1]}" if network else address

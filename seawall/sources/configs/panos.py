@@ -33,7 +33,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, crypt_type, is_ip, mask_to_prefix
+from seawall.sources.configs.base import ModelBuilder, crypt_type, is_ip
 from seawall.sources.configs.pathcfg import (
     InterfaceBook,
     Path,
@@ -41,6 +41,7 @@ from seawall.sources.configs.pathcfg import (
     cidr,
     clean_words,
     flatten_with_openers,
+    interface_address,
     mark_openers,
     to_int,
     word,
@@ -474,7 +475,7 @@ class _Reader:
             mask = self.management.get("netmask", ("255.255.255.255", line))[0]
             interface = self.interfaces.get("management", line)
             interface.kind = "management"
-            interface.addresses.append(mask_to_prefix(address, mask) or address)
+            interface.addresses.append(interface_address(address, mask))
         for name, profile_name, line in self.profile_bindings:
             profile = self.profiles.get(profile_name)
             if profile is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from seawall.records.config import Interface, Service
-from seawall.sources.configs.base import ModelBuilder, is_ip
+from seawall.sources.configs.base import ModelBuilder, is_ip, mask_to_prefix
 from seawall.sources.configs.tree import ConfigTree, Node, PathStatement, tokens
 
 Path = tuple[str, ...]
@@ -139,3 +139,12 @@ def cidr(text: str) -> str:
     if "/" not in text and is_ip(text):
         return f"{text}/128" if ":" in text else f"{text}/32"
     return text
+
+
+def interface_address(address: str, mask: str | None) -> str:
+    """``1.1.1.1 255.255.255.0`` -> ``1.1.1.1/24`` (the host keeps its address); a CIDR or an
+    unparseable pair stays as written."""
+    if mask is None:
+        return address
+    network = mask_to_prefix(address, mask)
+    return f"{address}/{network.split('/')[1]}" if network else address

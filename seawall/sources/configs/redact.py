@@ -38,8 +38,16 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 _URL_CREDENTIAL = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)", re.IGNORECASE)
 
 
+# Every pattern above needs one of these words (lower-case) in the line; most configuration
+# lines have none, and skipping them makes redaction ~5x cheaper on big files.
+_TRIGGERS = ("pass", "secret", "key", "md5", "communit", "hash", "auth", "priv", "://")
+
+
 def redact_line(text: str) -> str:
     """The statement with every secret value replaced by ``<redacted>``."""
+    lower = text.lower()
+    if not any(trigger in lower for trigger in _TRIGGERS):
+        return text
     out = _URL_CREDENTIAL.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     for pattern in _PATTERNS:
         out = pattern.sub(lambda m: m.group(1) + MASK, out)

@@ -122,3 +122,26 @@ def crypt_type(value: str) -> str:
     if not value:
         return "none"
     return "unknown"
+
+
+def blank_lines(text: str, numbers: set[int], filler: str = "!") -> str:
+    """The text with the given 1-based lines replaced by ``filler`` (a comment in the dialect),
+    so a tree builder skips them while every other line keeps its number. Parsers use it for
+    free text the tree cannot delimit (EOS ``banner ... EOF``, IOS ``vacant-message ^C``)."""
+    if not numbers:
+        return text
+    lines = split_lines(text)
+    for number in numbers:
+        if 0 < number <= len(lines):
+            lines[number - 1] = filler
+    return "\n".join(lines)
+
+
+def classful_prefix(address: str) -> str | None:
+    """The classful network of an IPv4 address (EIGRP/RIP ``network 10.0.0.0``)."""
+    try:
+        first = int(address.split(".")[0])
+        length = 8 if first < 128 else 16 if first < 192 else 24
+        return str(ipaddress.IPv4Network(f"{address}/{length}", strict=False))
+    except ValueError:
+        return None

@@ -20,8 +20,13 @@ import re
 from seawall.records.config import DeviceConfig
 from seawall.sources.configs.base import ModelBuilder
 from seawall.sources.configs.cisco_iosxr_parts import XrSections
-from seawall.sources.configs.cisco_nx_xr import FreeFormBlock, cut_free_form_blocks, word_set
-from seawall.sources.configs.tree import indent_tree, split_lines
+from seawall.sources.configs.cisco_nx_xr import (
+    FreeFormBlock,
+    cut_free_form_blocks,
+    hide_after,
+    word_set,
+)
+from seawall.sources.configs.tree import Node, indent_tree, split_lines
 
 # Blocks whose bodies are free text, closed by an end word at the left margin.
 FREE_FORM = (
@@ -126,7 +131,12 @@ class XrParser(XrSections):
             "lpts": self.lpts,
             "keyring": self.keyring,
             "ikev2": self.ikev2,
+            "key": self.key_chain,
         }
+
+    def key_chain(self, node: Node) -> None:
+        hide_after(self.m, node, "key-string")
+        self.accept(node)
 
     def free_form(self, block: FreeFormBlock) -> None:
         """Route policies and sets are understood whole; their bodies are policy language."""

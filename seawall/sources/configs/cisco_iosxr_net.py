@@ -28,7 +28,6 @@ from seawall.sources.configs.cisco_nx_xr import (
     network,
     parse_ace,
     secret_type,
-    split_secret,
     word_set,
 )
 from seawall.sources.configs.tree import Node
@@ -303,7 +302,7 @@ class XrNetwork(DialectWalker):
                 elif words[0] in ("message-digest-key", "authentication-key"):
                     # ``message-digest-key 1 md5 encrypted K`` / ``authentication-key K``
                     start = 3 if words[0] == "message-digest-key" else 1
-                    type_token, value, _ = split_secret(words, start)
+                    type_token, value, _ = self.read_secret(child.line, words, start)
                     self.m.secrets.append(
                         Secret("ospf-key", secret_type(type_token, value), child.line, owner)
                     )
@@ -337,7 +336,7 @@ class XrNetwork(DialectWalker):
             if words[index] == "keychain":
                 return
             index += 1
-        type_token, value, _ = split_secret(words, index)
+        type_token, value, _ = self.read_secret(node.line, words, index)
         self.m.secrets.append(Secret("other", secret_type(type_token, value), node.line, owner))
 
     def mpls(self, node: Node) -> None:
@@ -348,7 +347,7 @@ class XrNetwork(DialectWalker):
                 if cwords[0] != "neighbor" or "password" not in cwords:
                     continue
                 index = cwords.index("password")
-                type_token, value, _ = split_secret(cwords, index + 1)
+                type_token, value, _ = self.read_secret(child.line, cwords, index + 1)
                 peer = cwords[1].split(":")[0] if index > 1 else None
                 self.m.secrets.append(
                     Secret("other", secret_type(type_token, value), child.line, peer)
@@ -426,7 +425,9 @@ class XrNetwork(DialectWalker):
             if cwords[:2] == ["pre-shared-key", "address"] and len(cwords) >= 3:
                 self.m.crypto_peers.append(CryptoPeer(cwords[2], "isakmp", child.line, name))
                 if "key" in cwords:
-                    type_token, value, _ = split_secret(cwords, cwords.index("key") + 1)
+                    type_token, value, _ = self.read_secret(
+                        child.line, cwords, cwords.index("key") + 1
+                    )
                     self.m.secrets.append(
                         Secret("isakmp-key", secret_type(type_token, value), child.line, cwords[2])
                     )
@@ -444,7 +445,7 @@ class XrNetwork(DialectWalker):
                             CryptoPeer(owords[1], "ikev2", option.line, name)
                         )
                     elif owords[0] == "pre-shared-key":
-                        type_token, value, _ = split_secret(owords, 1)
+                        type_token, value, _ = self.read_secret(option.line, owords, 1)
                         self.m.secrets.append(
                             Secret("isakmp-key", secret_type(type_token, value), option.line, name)
                         )

@@ -22,9 +22,10 @@ from seawall.sources.configs.cisco_iosxr_net import ADMIN_GROUPS, XrNetwork
 from seawall.sources.configs.cisco_nx_xr import (
     add_acl_use,
     apply_global_keys,
+    hide,
     interface_name,
     secret_type,
-    split_secret,
+    snmp_host_community,
     to_int,
     weakest,
     word_set,
@@ -82,7 +83,7 @@ class XrSections(XrNetwork):
                     groups.append(w[i + 1])
                     i += 2
                 elif word in ("secret", "password") and i + 1 < len(w):
-                    type_token, value, i = split_secret(w, i + 1)
+                    type_token, value, i = self.read_secret(where.line, w, i + 1)
                     found = secret_type(type_token, value, hashed=word == "secret")
                     user.secret_type = weakest(user.secret_type, found)
                     user.secret_fingerprint = fingerprint(value or "")
@@ -164,7 +165,7 @@ class XrSections(XrNetwork):
             self.server_from(protocol, node, words[2:])
             self.accept(node)
         elif len(words) >= 3 and words[1] == "key":
-            type_token, value, _ = split_secret(words, 2)
+            type_token, value, _ = self.read_secret(node.line, words, 2)
             found = secret_type(type_token, value)
             self.m.secrets.append(Secret(f"{protocol}-key", found, node.line))
             self.global_keys[protocol] = (found, fingerprint(value or ""))
@@ -180,7 +181,7 @@ class XrSections(XrNetwork):
             i = 0
             while i < len(w):
                 if w[i] == "key":
-                    type_token, value, i = split_secret(w, i + 1)
+                    type_token, value, i = self.read_secret(where.line, w, i + 1)
                     server.key_type = secret_type(type_token, value)
                     server.key_fingerprint = fingerprint(value or "")
                     self.m.secrets.append(
@@ -386,7 +387,7 @@ class XrSections(XrNetwork):
         elif what == "authenticate":
             self.m.ntp.authenticate = True
         elif what == "authentication-key" and len(w) >= 4:
-            type_token, value, _ = split_secret(w, 3)
+            type_token, value, _ = self.read_secret(node.line, w, 3)
             self.m.secrets.append(
                 Secret("ntp-key", secret_type(type_token, value), node.line, owner=w[1])
             )
@@ -425,7 +426,7 @@ class XrSections(XrNetwork):
             elif head == "login" and len(w) >= 2:
                 entry.login = " ".join(w[1:])
             elif head in ("password", "secret") and len(w) >= 2:
-                type_token, value, _ = split_secret(w, 1)
+                type_token, value, _ = self.read_secret(child.line, w, 1)
                 entry.password_type = secret_type(type_token, value, hashed=head == "secret")
             elif head not in LINE_WORDS:
                 continue
@@ -460,6 +461,7 @@ class XrSections(XrNetwork):
     def snmp_community(self, node: Node, words: list[str]) -> None:
         i = 3 if words[2] in ("clear", "encrypted") and len(words) > 3 else 2
         secret = fingerprint(words[i])
+        hide(self.m, node.line, words[i])
         community = SnmpCommunity(secret, "ro", node.line)
         self.m.snmp.communities.append(community)
         i += 1
@@ -495,7 +497,7 @@ class XrSections(XrNetwork):
                 if algorithm == "aes" and i < len(words) and words[i].isdigit():
                     algorithm = f"aes {words[i]}"
                     i += 1
-                type_token, value, i = split_secret(words, i)
+                type_token, value, i = self.read_secret(node.line, words, i)
                 if word == "auth":
                     user.auth = algorithm
                     self.m.secrets.append(
@@ -528,6 +530,7 @@ class XrSections(XrNetwork):
             host = SnmpHost(words[0], node.line, vrf=vrf)
             self.snmp_hosts[key] = host
             self.m.snmp.hosts.append(host)
+        hide(self.m, node.line, snmp_host_community(words))
         if "version" in words[:-1]:
             host.version = words[words.index("version") + 1]
         if vrf is not None:

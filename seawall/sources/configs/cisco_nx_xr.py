@@ -28,6 +28,7 @@ from seawall.sources.configs.base import (
     is_ip,
     wildcard_to_prefix,
 )
+from seawall.sources.configs.redact import MASK
 from seawall.sources.configs.tree import Node, split_lines
 
 Handler = Callable[[Node], None]
@@ -61,6 +62,14 @@ class DialectWalker:
 
     def accept(self, *items: int | Node | Iterable[int]) -> None:
         self.b.understood(*items)
+
+    def read_secret(
+        self, line: int, words: list[str], index: int
+    ) -> tuple[str | None, str | None, int]:
+        """``split_secret`` that also masks the value in the line's evidence text."""
+        type_token, value, after = split_secret(words, index)
+        hide(self.m, line, value)
+        return type_token, value, after
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -167,6 +176,52 @@ def split_secret(words: list[str], index: int) -> tuple[str | None, str | None, 
     ) and index + 1 < len(words):
         return token, words[index + 1], index + 2
     return None, token, index + 1
+
+
+def hide(model: DeviceConfig, line: int, value: str | None) -> None:
+    """Mask a secret the parser read in the line's evidence text. The shared redaction knows
+    the common spellings; NX-OS/IOS XR add ``encrypted``/``clear``/``hmac-md5`` type words and
+    bare SNMP host communities it cannot place."""
+    if not value or value == MASK:
+        return
+    text = model.text.get(line)
+    if text is None or value not in text:
+        return
+    model.text[line] = re.sub(r"(?<!\S)" + re.escape(value) + r"(?!\S)", MASK, text)
+
+
+def hide_after(model: DeviceConfig, node: Node, keyword: str) -> None:
+    """Mask the value after ``keyword`` (past its type words) in the node and its subtree."""
+    for item in (node, *node.walk()):
+        words = item.words
+        if keyword not in words[:-1]:
+            continue
+        index = words.index(keyword) + 1
+        while index < len(words) - 1 and words[index] in _TYPE_WORDS:
+            index += 1
+        hide(model, item.line, words[index])
+
+
+# Words that stand between a secret keyword and its value.
+_TYPE_WORDS = frozenset(
+    {"password", "hmac-md5", "text", "md5", "7", "0", "6", "encrypted", "clear", "key-string"}
+)
+
+
+def snmp_host_community(words: list[str]) -> str | None:
+    """The community in ``snmp-server host A [traps|informs] [version V [auth|noauth|priv]]
+    [encrypted|clear] COMMUNITY [udp-port N]``; None for the other host statements."""
+    if "version" in words:
+        index = words.index("version") + 2
+        if index < len(words) and words[index] in ("auth", "noauth", "priv"):
+            index += 1
+    elif "traps" in words or "informs" in words:
+        index = words.index("traps" if "traps" in words else "informs") + 1
+    else:
+        return None
+    if index < len(words) and words[index] in ("encrypted", "clear"):
+        index += 1
+    return words[index] if index < len(words) else None
 
 
 def weakest(a: str, b: str) -> str:
@@ -408,6 +463,7 @@ def bgp_peers(builder: ModelBuilder, router: Node) -> None:
                 peer.password = True
                 if words[0] == "password":
                     type_token, value, _ = split_secret(words, 1)
+                    hide(model, child.line, value)
                     model.secrets.append(
                         Secret(
                             "bgp-password",

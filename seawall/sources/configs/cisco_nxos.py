@@ -34,10 +34,11 @@ from seawall.sources.configs.cisco_nx_xr import (
     add_acl_use,
     apply_global_keys,
     cut_free_form_blocks,
+    hide,
+    hide_after,
     interface_name,
     parse_ace,
     secret_type,
-    split_secret,
     to_int,
     urls_in,
     weakest,
@@ -144,6 +145,8 @@ class NxosParser(NxosSections):
             "route-map": self.route_map,
             "banner": self.banner,
             "cdp": self.cdp,
+            "rmon": self.rmon,
+            "key": self.key_chain,
         }
 
     # --- identity ----------------------------------------------------------------------
@@ -193,7 +196,7 @@ class NxosParser(NxosSections):
         while i < len(words):
             word = words[i]
             if word == "password":
-                type_token, value, i = split_secret(words, i + 1)
+                type_token, value, i = self.read_secret(node.line, words, i + 1)
                 found = secret_type(type_token, value)
                 user.secret_type = weakest(user.secret_type, found)
                 user.secret_fingerprint = fingerprint(value or "")
@@ -228,7 +231,7 @@ class NxosParser(NxosSections):
     def enable(self, node: Node) -> None:
         words = node.words
         if len(words) >= 3 and words[1] == "secret":
-            type_token, value, _ = split_secret(words, 2)
+            type_token, value, _ = self.read_secret(node.line, words, 2)
             self.m.secrets.append(
                 Secret("enable", secret_type(type_token, value, hashed=True), node.line)
             )
@@ -249,7 +252,7 @@ class NxosParser(NxosSections):
             while i < len(words):
                 word = words[i]
                 if word == "key":
-                    type_token, value, i = split_secret(words, i + 1)
+                    type_token, value, i = self.read_secret(node.line, words, i + 1)
                     server.key_type = secret_type(type_token, value)
                     server.key_fingerprint = fingerprint(value or "")
                     self.m.secrets.append(
@@ -262,7 +265,7 @@ class NxosParser(NxosSections):
             self.m.aaa.servers.append(server)
             self.accept(node.line)
         elif len(words) >= 3 and words[1] == "key":
-            type_token, value, _ = split_secret(words, 2)
+            type_token, value, _ = self.read_secret(node.line, words, 2)
             found = secret_type(type_token, value)
             self.m.secrets.append(Secret(key_kind, found, node.line))
             self.global_keys[protocol] = (found, fingerprint(value or ""))
@@ -418,6 +421,7 @@ class NxosParser(NxosSections):
             self.m.ntp.authenticate = True
         elif what == "authentication-key" and len(words) >= 5:
             type_token = words[5] if len(words) > 5 else None
+            hide(self.m, node.line, words[4])
             self.m.secrets.append(
                 Secret("ntp-key", secret_type(type_token, words[4]), node.line, owner=words[2])
             )
@@ -529,6 +533,14 @@ class NxosParser(NxosSections):
             self.accept(node.line)
         elif len(words) >= 2:
             self.accept(node.line)  # boot poap, boot order
+
+    def rmon(self, node: Node) -> None:
+        hide_after(self.m, node, "trap")  # ``rmon event N log trap COMMUNITY``
+        self.accept(node)
+
+    def key_chain(self, node: Node) -> None:
+        hide_after(self.m, node, "key-string")
+        self.accept(node)
 
     def finish(self) -> None:
         self.m.features = [name for name, on in self.features.items() if on]

@@ -22,12 +22,14 @@ from seawall.sources.configs.cisco_nx_xr import (
     DialectWalker,
     add_acl_use,
     bgp_peers,
+    hide,
+    hide_after,
     interface_address,
     interface_kind,
     interface_name,
     normalize_area,
     secret_type,
-    split_secret,
+    snmp_host_community,
     to_int,
     word_set,
 )
@@ -124,6 +126,8 @@ class NxosSections(DialectWalker):
                     iface.lldp = True
             else:
                 understood = head in INTERFACE_WORDS
+                if head in ("hsrp", "vrrp", "vrrpv3", "isis", "eigrp"):
+                    hide_after(self.m, child, "authentication")
             if understood:
                 self.accept(child)
 
@@ -167,7 +171,7 @@ class NxosSections(DialectWalker):
             self.ospf_interface_auth[iface.name] = not negated and w[-1] != "null"
         elif option in ("message-digest-key", "authentication-key"):
             start = 5 if option == "message-digest-key" else 3
-            type_token, value, _ = split_secret(w, start)
+            type_token, value, _ = self.read_secret(child.line, w, start)
             self.m.secrets.append(
                 Secret("ospf-key", secret_type(type_token, value), child.line, owner=iface.name)
             )
@@ -239,6 +243,7 @@ class NxosSections(DialectWalker):
 
     def snmp_community(self, node: Node, words: list[str]) -> None:
         secret = fingerprint(words[2])
+        hide(self.m, node.line, words[2])
         community = self.communities.get(secret)
         if community is None:
             community = SnmpCommunity(secret, "ro", node.line)
@@ -286,13 +291,16 @@ class NxosSections(DialectWalker):
                 # A localized key is derived one-way from the password and the engine ID.
                 kind = "unknown" if localized else "plain"
                 self.m.secrets.append(Secret("snmp-auth", kind, node.line, owner=name))
+                hide(self.m, node.line, words[i + 2])
                 i += 3
             elif word == "priv" and i + 1 < len(words):
                 if words[i + 1] in ("aes-128", "aes128", "3des") and i + 2 < len(words):
                     user.priv = words[i + 1]
+                    hide(self.m, node.line, words[i + 2])
                     i += 3
                 else:
                     user.priv = "des"
+                    hide(self.m, node.line, words[i + 1])
                     i += 2
             elif word in ("use-ipv4acl", "use-ipv6acl") and i + 1 < len(words):
                 if word == "use-ipv4acl":
@@ -314,6 +322,7 @@ class NxosSections(DialectWalker):
             host = SnmpHost(address, node.line)
             self.snmp_hosts[address] = host
             self.m.snmp.hosts.append(host)
+        hide(self.m, node.line, snmp_host_community(words))
         if "version" in words:
             index = words.index("version")
             if index + 1 < len(words):

@@ -496,6 +496,32 @@ def compile_template(template: str) -> Callable[[Any, DeviceConfig], tuple[str, 
     return render
 
 
+def _where_paths(where: Any) -> list[str]:
+    """Field paths a where mapping tests (through any/all/not)."""
+    if not isinstance(where, dict):
+        return []
+    paths: list[str] = []
+    for key, cond in where.items():
+        if key in ("any", "all"):
+            for part in cond or ():
+                paths += _where_paths(part)
+        elif key == "not":
+            paths += _where_paths(cond)
+        else:
+            paths.append(str(key))
+    return paths
+
+
+def _brief(value: Any) -> Any:
+    """Evidence form of a tested value: model items are summarised by their count."""
+    members = value.values() if isinstance(value, dict) else value
+    if isinstance(value, list | tuple | dict) and any(
+        not isinstance(v, str | int | float | bool) for v in members
+    ):
+        return len(value)
+    return _jsonable(value)
+
+
 def compile_clause(clause: Mapping[str, Any]) -> Runner:
     """One ``match:`` clause -> a runner yielding hits for a model."""
     each = clause.get("each")
@@ -512,7 +538,10 @@ def compile_clause(clause: Mapping[str, Any]) -> Runner:
         )
         if t
     ]
-    extra = [(str(p), getter(str(p))) for p in clause.get("evidence") or ()]
+    # Evidence: the values the message used, the fields the conditions tested, and any
+    # extra paths the clause names.
+    tested = [*_where_paths(clause.get("where")), *(str(p) for p in clause.get("evidence") or ())]
+    extra = [(p, getter(p)) for p in dict.fromkeys(tested) if p != "self"]
 
     def run(model: DeviceConfig, ctx: AuditContext) -> Iterator[Hit]:
         if when is not None and not when(model, model, ctx):
@@ -537,7 +566,8 @@ def compile_clause(clause: Mapping[str, Any]) -> Runner:
                 line = locate(model, *(t(item, model)[0] for t in locate_templates))
             message, used = render(item, model)
             for name, get in extra:
-                used[name] = _jsonable(get(item, model))
+                if name not in used:
+                    used[name] = _brief(get(item, model))
             yield Hit(line if isinstance(line, int) else None, message, used, severity)
 
     return run

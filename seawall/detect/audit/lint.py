@@ -92,7 +92,10 @@ def lint_documents(docs: Sequence[RuleDoc]) -> list[LintFinding]:
     for doc in docs:
         top = _Collector(doc, None, "")
         if doc.error:
-            top.add("yaml", None, doc.error, "fix the file so it is valid YAML")
+            if doc.error.startswith("cannot read"):
+                top.add("unreadable", None, doc.error, "check the path and its permissions")
+            else:
+                top.add("yaml", None, doc.error, "fix the file so it is valid YAML")
             findings += top.found
             continue
         data = doc.data

@@ -97,9 +97,10 @@ def device_key(path: str) -> str:
     found = _last_date(stem)
     if found is not None:
         _, start, end = found
-        name = (stem[:start].rstrip(_EDGE_SEPARATORS) + stem[end:].lstrip(_EDGE_SEPARATORS)).strip(
-            _EDGE_SEPARATORS
-        )
+        left = stem[:start].rstrip(_EDGE_SEPARATORS)
+        right = stem[end:].lstrip(_EDGE_SEPARATORS)
+        # pe-2024-03-01-east -> pe-east: keep the separator that stood after the left part
+        name = f"{left}{stem[len(left)]}{right}" if left and right else left or right
         if not name:  # core1/2024-03-01.cfg
             return os.path.normcase(folder)
         return os.path.normcase(os.path.join(folder, name))

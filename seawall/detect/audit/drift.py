@@ -16,7 +16,6 @@ Secrets are compared by type and fingerprint only; no change carries a secret va
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -39,8 +38,6 @@ MANAGEMENT_USES = frozenset(
 )
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(CHANGE_KINDS)}
-_SEQ_PREFIX = re.compile(r"^(?:seq(?:uence)?\s+)?\d+\s+")
-_SPACES = re.compile(r"\s+")
 
 T = TypeVar("T")
 
@@ -98,20 +95,29 @@ def management_acls(model: DeviceConfig) -> dict[str, list[str]]:
 
 def _entry_text(entry: AclEntry) -> str:
     if entry.text:
-        return _SPACES.sub(" ", entry.text.strip())
+        return " ".join(entry.text.split())
     parts = [entry.action, entry.protocol or "", entry.source, entry.destination]
     return " ".join(p for p in [*parts, entry.destination_port or ""] if p)
 
 
+def _statement(text: str) -> str:
+    """The ACE as written, lower-case, single-spaced, without its sequence number."""
+    words = text.lower().split()
+    if words and words[0].isdigit():
+        words = words[1:]
+    elif len(words) > 1 and words[0] in {"seq", "sequence"} and words[1].isdigit():
+        words = words[2:]
+    return " ".join(words)
+
+
 def _entry_key(entry: AclEntry) -> tuple[str, ...]:
-    normal = _SEQ_PREFIX.sub("", _SPACES.sub(" ", entry.text.strip().lower()))
     return (
         entry.action.lower(),
         (entry.protocol or "").lower(),
         entry.source.lower(),
         entry.destination.lower(),
         (entry.destination_port or "").lower(),
-        normal,
+        _statement(entry.text),
     )
 
 
@@ -131,23 +137,31 @@ def _multiset_diff(
 ) -> tuple[list[T], list[T]]:
     """(added, removed) comparing by ``key`` with multiplicity; order follows the inputs."""
     before_items, after_items = list(before), list(after)
-    before_count = Counter(key(i) for i in before_items)
-    after_count = Counter(key(i) for i in after_items)
+    before_keys = [key(i) for i in before_items]
+    after_keys = [key(i) for i in after_items]
+    if before_keys == after_keys:
+        return [], []
+    before_count, after_count = Counter(before_keys), Counter(after_keys)
     added: list[T] = []
     seen: Counter[Hashable] = Counter()
-    for item in after_items:
-        k = key(item)
+    for item, k in zip(after_items, after_keys, strict=True):
         seen[k] += 1
         if seen[k] > before_count[k]:
             added.append(item)
     removed: list[T] = []
     seen.clear()
-    for item in before_items:
-        k = key(item)
+    for item, k in zip(before_items, before_keys, strict=True):
         seen[k] += 1
         if seen[k] > after_count[k]:
             removed.append(item)
     return added, removed
+
+
+def _same_statements(old: Acl, new: Acl) -> bool:
+    """Fast path: the same ACE texts in the same order (the usual case between snapshots)."""
+    if len(old.entries) != len(new.entries):
+        return False
+    return all(a.text and a.text == b.text for a, b in zip(old.entries, new.entries, strict=True))
 
 
 def _guard_note(planes: list[str]) -> str:
@@ -212,6 +226,8 @@ def _diff_acls(before: DeviceConfig, after: DeviceConfig, out: Changes) -> None:
             )
             continue
         assert old is not None and new is not None
+        if _same_statements(old, new):
+            continue
         added, removed = _multiset_diff(
             (e for e in old.entries if e.action.lower() != "remark"),
             (e for e in new.entries if e.action.lower() != "remark"),

@@ -62,6 +62,7 @@ IP_GLOBAL_WORDS = word_set(
     """
 )
 ADMIN_GROUPS = frozenset({"root-lr", "root-system", "netadmin", "sysadmin"})
+_PSK_WORDS = frozenset({"local", "remote", "password"})
 SCRIPT_KINDS = {"exec": "op-script", "config": "commit-script", "eem": "eem", "process": "daemon"}
 
 
@@ -445,7 +446,11 @@ class XrNetwork(DialectWalker):
                             CryptoPeer(owords[1], "ikev2", option.line, name)
                         )
                     elif owords[0] == "pre-shared-key":
-                        type_token, value, _ = self.read_secret(option.line, owords, 1)
+                        # ``pre-shared-key [local|remote] [password] [clear|encrypted] KEY``
+                        start = 1
+                        while start < len(owords) - 1 and owords[start] in _PSK_WORDS:
+                            start += 1
+                        type_token, value, _ = self.read_secret(option.line, owords, start)
                         self.m.secrets.append(
                             Secret("isakmp-key", secret_type(type_token, value), option.line, name)
                         )

@@ -32,6 +32,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         # SNMPv3 auth/priv secrets: ``auth sha SECRET priv aes 128 SECRET``.
         r"(\bauth\s+(?:md5|sha\S*)\s+)" + _VALUE,
         r"(\bpriv\s+(?:des\S*|3des|aes(?:\s+\d+)?)\s+)" + _VALUE,
+        # Arista TerminAttr/daemon command lines: ``-ingestauth=key,SECRET``.
+        r"(-(?:ingestauth|cvauth)=[^,\s]+,)" + _VALUE,
     )
 )
 # Credentials inside URLs: ftp://user:pass@host/

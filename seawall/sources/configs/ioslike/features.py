@@ -135,6 +135,11 @@ def _crypto_map(ctx: Ctx, node: Node, words: list[str]) -> None:
 # -- captures -----------------------------------------------------------------------------
 
 
+def monitor_session(ctx: Ctx, name: str, line: int, kind: str = "span") -> Capture:
+    """The capture of ``monitor session NAME`` (statements about one session accumulate)."""
+    return _capture(ctx, kind, name, line)
+
+
 def _capture(ctx: Ctx, kind: str, name: str, line: int) -> Capture:
     for capture in ctx.m.captures:
         if capture.name == name and capture.kind in (kind, "span", "rspan"):
@@ -241,14 +246,15 @@ def h_event(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
                     "command",
                 ]
             ):
-                actions.append(child_words[4])
+                actions.append(redact_line(child_words[4]))
         ctx.m.automation.append(Automation("eem", words[3], node.line, actions))
     return ctx.ok(node)
 
 
 def h_kron(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     if not negated and words[1:2] == ["policy-list"] and len(words) > 2:
-        actions = [c.text.partition(" ")[2] for c in node.children if c.text.startswith("cli ")]
+        commands = [c.text.partition(" ")[2] for c in node.children if c.text.startswith("cli ")]
+        actions = [redact_line(command) for command in commands]
         ctx.m.automation.append(Automation("kron", words[2], node.line, actions))
     return ctx.ok(node)
 

@@ -55,9 +55,13 @@ def interface_name(words: list[str]) -> str:
     return "".join(w for w in words if w not in _NAME_SUFFIXES)
 
 
-def make_interface_handler(extra: dict[str, IfaceHandler] | None = None) -> Handler:
+def make_interface_handler(
+    extra: dict[str, IfaceHandler] | None = None,
+    fallback: Callable[[Ctx, Node], None] | None = None,
+) -> Handler:
     """The ``interface`` handler of a dialect; ``extra`` adds or replaces statement handlers
-    (ASA ``nameif``...)."""
+    (ASA ``nameif``...); ``fallback`` gets the statements the interface does not know (EOS
+    captures with broken indentation put top-level statements inside interfaces)."""
     table = {**IFACE_HANDLERS, **(extra or {})}
 
     def handler(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
@@ -84,8 +88,12 @@ def make_interface_handler(extra: dict[str, IfaceHandler] | None = None) -> Hand
             if statement is not None:
                 if statement(ctx, iface, child, child_words, child_negated):
                     ctx.ok(child)
+                    continue
             elif child_words[0] in vocab.INTERFACE:
                 ctx.ok(child)
+                continue
+            if fallback is not None:
+                fallback(ctx, child)
         return True
 
     return handler

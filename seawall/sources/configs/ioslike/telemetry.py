@@ -194,7 +194,7 @@ def h_logging(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
         _log_host(ctx, words[2], node.line, words[3:])
     elif sub == "vrf" and len(words) > 4:
         if words[3] == "host":
-            _log_host(ctx, words[4], node.line, ["vrf", words[2], *words[5:]])
+            _log_host(ctx, words[4], node.line, [*words[5:], "vrf", words[2]])
         elif words[3] == "source-interface":
             log.source_interface = log.source_interface or words[4]
     elif sub == "trap":

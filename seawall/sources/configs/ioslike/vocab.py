@@ -138,7 +138,7 @@ BGP = words(
     exit-af-topology inherit peer-session peer-policy graceful-restart graceful-restart-helper
     shutdown update wait-for-convergence wait-install ucmp monitoring vrf vlan-aware-bundle vlan
     rd route-target host-flap next-hop bfd maximum-routes bgp-policy segment-routing
-    label snmp import export description rib address-family-type ip ipv6 default
+    label mpls snmp import export description rib address-family-type ip ipv6 default
     distance-bgp dampening allow-as-in allowas-in route-distinguisher rpki
     aggregate-route client-to-client set-attribute-ignore route-reflector
     """

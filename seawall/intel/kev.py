@@ -82,6 +82,8 @@ class KevCatalog:
     entries: dict[str, KevEntry] = field(default_factory=dict)
     # (vendor lower-case) -> entries, for the per-vendor cross-check
     by_vendor: dict[str, list[KevEntry]] = field(default_factory=dict)
+    # (vendor, product) lower-case -> entries
+    by_product: dict[tuple[str, str], list[KevEntry]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -94,6 +96,10 @@ class KevCatalog:
 
     def for_vendor(self, vendor: str) -> list[KevEntry]:
         return self.by_vendor.get(vendor.strip().lower(), [])
+
+    def for_vendor_product(self, vendor: str, product: str) -> list[KevEntry]:
+        """Entries whose vendorProject and product are exactly these (case-insensitive)."""
+        return self.by_product.get((vendor.strip().lower(), product.strip().lower()), [])
 
     def for_product(self, vendor: str, product_pattern: re.Pattern[str]) -> list[KevEntry]:
         """Entries of ``vendor`` whose product name matches ``product_pattern`` (by CVE)."""
@@ -205,8 +211,10 @@ def parse_kev(data: bytes | str, path: str) -> KevCatalog:
             cwes=tuple(item.get("cwes", [])),
         )
         catalog.entries[cve] = entry
-        catalog.by_vendor.setdefault(entry.vendor.strip().lower(), []).append(entry)
-    for entries in catalog.by_vendor.values():
+        vendor = entry.vendor.strip().lower()
+        catalog.by_vendor.setdefault(vendor, []).append(entry)
+        catalog.by_product.setdefault((vendor, entry.product.strip().lower()), []).append(entry)
+    for entries in [*catalog.by_vendor.values(), *catalog.by_product.values()]:
         entries.sort(key=lambda e: e.cve)
     return catalog
 

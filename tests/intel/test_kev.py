@@ -71,6 +71,9 @@ def test_vendor_index() -> None:
     assert kev.for_vendor(" cisco ") == cisco
     nxos = kev.for_product("Cisco", re.compile("NX-OS"))
     assert [e.cve for e in nxos] == ["CVE-2024-20399"]
+    panos = kev.for_vendor_product("palo alto networks", "PAN-OS")
+    assert len(panos) == 10 and "CVE-2024-3400" in [e.cve for e in panos]
+    assert len(kev.for_vendor_product("Cisco", "IOS and IOS XE Software")) == 14
 
 
 @pytest.mark.parametrize(

@@ -340,10 +340,34 @@ def _vty_lines(model: DeviceConfig) -> dict[str, Line]:
     return {line.name: line for line in model.lines if line.kind == "vty"}
 
 
+def _first_line_number(name: str) -> str:
+    words = name.split()
+    return words[1] if len(words) > 1 else name
+
+
+def _vty_pairs(
+    old_lines: dict[str, Line], new_lines: dict[str, Line]
+) -> list[tuple[str, Line | None, Line | None]]:
+    """(subject name, old, new). A range that grew or shrank (``vty 0 4`` -> ``vty 0 15``)
+    is the same lines: unmatched names are paired by their first line number."""
+    pairs: list[tuple[str, Line | None, Line | None]] = []
+    old_left = {n: line for n, line in old_lines.items() if n not in new_lines}
+    for name in sorted(new_lines):
+        new = new_lines[name]
+        old = old_lines.get(name)
+        if old is None:
+            start = _first_line_number(name)
+            renamed = [n for n in sorted(old_left) if _first_line_number(n) == start]
+            if renamed:
+                old = old_left.pop(renamed[0])
+        pairs.append((name, old, new))
+    pairs.extend((name, line, None) for name, line in sorted(old_left.items()))
+    return pairs
+
+
 def _diff_vty(before: DeviceConfig, after: DeviceConfig, out: Changes) -> None:
     old_lines, new_lines = _vty_lines(before), _vty_lines(after)
-    for name in sorted(set(old_lines) | set(new_lines)):
-        old, new = old_lines.get(name), new_lines.get(name)
+    for name, old, new in _vty_pairs(old_lines, new_lines):
         subject = f"line {name}"
         if old is None and new is not None:
             if not new.access_class_in:

@@ -659,6 +659,16 @@ def test_renumbered_and_reordered_acl_is_not_a_change() -> None:
     assert diff_configs(before, after) == []
 
 
+def test_vty_range_extended_is_compared_with_the_old_range() -> None:
+    before = base_model()
+    after = copy.deepcopy(before)
+    after.lines[0] = Line("vty 0 15", "vty", 41, access_class_in=None, transport_input=["all"])
+    assert _triples(diff_configs(before, after)) == [
+        ("vty_access_class_removed", "line vty 0 15", 40, 41),
+        ("vty_transport_changed", "line vty 0 15", 40, 41),
+    ]
+
+
 def test_duplicate_entries_count() -> None:
     before = base_model()
     after = copy.deepcopy(before)

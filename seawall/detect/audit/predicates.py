@@ -138,15 +138,18 @@ def predicate(name: str, **defaults: Any) -> Callable[[PredicateFn], PredicateFn
 
 
 def locate(model: DeviceConfig, *needles: str) -> int | None:
-    """First line whose (redacted) text contains one of ``needles`` (case-insensitive).
-    Used only when a finding is raised for a flag the model keeps without a line."""
+    """Line of the statement a finding is about, for flags the model keeps without a line:
+    the first statement that starts with a needle (earlier needles win), else the first that
+    contains one (JunOS set-style lines). Case-insensitive; runs only when a check fires."""
     wanted = [n.lower() for n in needles if n]
-    if not wanted:
-        return None
-    for number, text in model.text.items():
-        low = text.lower()
-        if any(n in low for n in wanted):
-            return number
+    for needle in wanted:
+        for number, text in model.text.items():
+            if text.lstrip().lower().startswith(needle):
+                return number
+    for needle in wanted:
+        for number, text in model.text.items():
+            if needle in text.lower():
+                return number
     return None
 
 
@@ -356,9 +359,12 @@ def tunnel_peers(
     known-peer inventory; ``gre multipoint`` (mGRE) always. Without an inventory, external
     peers are reported at ``unlisted_severity`` and the message says so."""
     known = ctx.known_tunnel_peers
+    tunnel_ends: set[str] = set()
     for iface in model.interfaces:
         if iface.kind != "tunnel":
             continue
+        if iface.tunnel_destination:
+            tunnel_ends.add(iface.tunnel_destination)
         mode = (iface.tunnel_mode or "").lower()
         dest = iface.tunnel_destination
         if "multipoint" in mode:
@@ -388,7 +394,8 @@ def tunnel_peers(
                 severity=str(params["unlisted_severity"]),
             )
     for peer in model.crypto_peers:
-        if ctx.external(peer.address) is not True:
+        # the tunnel towards the same address is already reported
+        if peer.address in tunnel_ends or ctx.external(peer.address) is not True:
             continue
         if known is not None:
             if peer.address in known:
@@ -450,16 +457,19 @@ def snmp_communities(
     and when no ACL limits who may use it."""
     guarded = {u.owner for u in model.acl_uses if u.where == "snmp" and u.owner}
     for community in model.snmp.communities:
-        problems = []
+        problems = ["cleartext shared secret"]
         if community.access == "rw":
             problems.append("read-write (SNMP SET can change the config)")
+        else:
+            problems.append("read-only")
         has_acl = bool(community.acl) or community.fingerprint in guarded
-        if not has_acl:
-            problems.append("no ACL")
-        detail = "; ".join(problems) if problems else "read-only with ACL"
+        problems.append(
+            f"ACL {community.acl}" if community.acl else ("ACL" if has_acl else "no ACL")
+        )
         yield Hit(
             community.line,
-            f"SNMPv{community.version} community (fingerprint {community.fingerprint}): {detail}",
+            f"SNMPv{community.version} community (fingerprint {community.fingerprint}): "
+            + "; ".join(problems),
             {
                 "fingerprint": community.fingerprint,
                 "access": community.access,
@@ -688,6 +698,12 @@ _RISKY_ACTIONS = re.compile(
 )
 
 
+_TRIVIAL = re.compile(
+    r"^\s*(cli command\s+)?\"?(enable|end|exit|conf(ig(ure)?)?( t(erminal)?)?)\"?\s*$",
+    re.IGNORECASE,
+)
+
+
 @predicate("automation_runs_cli", kinds=["eem", "kron"], risky_severity="high")
 def automation_runs_cli(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
@@ -699,7 +715,7 @@ def automation_runs_cli(
         if job.kind not in kinds or not job.actions:
             continue
         risky = [a for a in job.actions if _RISKY_ACTIONS.search(a)]
-        shown = risky or job.actions
+        shown = risky or [a for a in job.actions if not _TRIVIAL.match(a)] or job.actions
         yield Hit(
             job.line,
             f"{job.kind} {job.name} runs {len(job.actions)} CLI command(s), e.g. "
@@ -888,6 +904,7 @@ def telnet_accepted(
     ``unstated_severity``); an enabled telnet service (JunOS ``services telnet``, EOS
     ``management telnet``, XR telnet server) or NX-OS ``feature telnet``."""
     reported: set[int] = set()
+    reported_lines: set[str] = set()
     major = major_version(model.version)
     for line in model.lines:
         if line.kind not in ("vty", "aux"):
@@ -897,6 +914,7 @@ def telnet_accepted(
             accepted = [t for t in transport if t in ("telnet", "all")]
             if accepted:
                 reported.add(line.line)
+                reported_lines.add(line.name)
                 yield Hit(
                     line.line,
                     f"line {line.name}: transport input {' '.join(transport)} accepts telnet "
@@ -907,6 +925,7 @@ def telnet_accepted(
         if line.kind != "vty" or model.dialect != "cisco_ios":
             continue
         reported.add(line.line)
+        reported_lines.add(line.name)
         if major is not None and major < int(params["default_all_before"]) and model.os != "IOS XE":
             yield Hit(
                 line.line,
@@ -924,14 +943,18 @@ def telnet_accepted(
                 severity=str(params["unstated_severity"]),
             )
     for service in model.services:
-        if service.name == "telnet" and service.enabled and service.line not in reported:
-            reported.add(service.line)
-            where = f" on {service.interface}" if service.interface else ""
-            yield Hit(
-                service.line,
-                f"telnet server enabled{where}: cleartext logins",
-                {"service": "telnet", "interface": service.interface},
-            )
+        if service.name != "telnet" or not service.enabled or service.line in reported:
+            continue
+        # IOS-style parsers also record a line's transport as a telnet service
+        if service.options.get("line") in reported_lines:
+            continue
+        reported.add(service.line)
+        where = f" on {service.interface}" if service.interface else ""
+        yield Hit(
+            service.line,
+            f"telnet server enabled{where}: cleartext logins",
+            {"service": "telnet", "interface": service.interface},
+        )
     if "telnet" in model.features:
         found = locate(model, "feature telnet")
         if found not in reported:
@@ -977,10 +1000,14 @@ def weak_local_secrets(
         severity = grade(user.secret_type)
         if severity is None or (user.secret_type == "none" and user.ssh_keys):
             continue
+        stored = (
+            "has no password"
+            if user.secret_type == "none"
+            else f"password stored as {_type_word(user.secret_type)}"
+        )
         yield Hit(
             user.line,
-            f"user {user.name}{' (admin)' if user.is_admin else ''}: password stored as "
-            f"{_type_word(user.secret_type)}",
+            f"user {user.name}{' (admin)' if user.is_admin else ''}: {stored}",
             {"user": user.name, "secret_type": user.secret_type, "admin": user.is_admin},
             severity=severity,
         )
@@ -1009,15 +1036,24 @@ def weak_local_secrets(
 @predicate(
     "weak_service_keys",
     weak_types=["plain", "7"],
-    secret_kinds=["tacacs-key", "radius-key", "ospf-key", "bgp-password"],
+    secret_kinds=["tacacs-key", "radius-key", "ospf-key", "bgp-password", "isakmp-key"],
 )
 def weak_service_keys(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
-    """TACACS+/RADIUS/OSPF/BGP keys stored in clear text or type 7 instead of type 6."""
+    """TACACS+/RADIUS/OSPF/BGP keys and IKE pre-shared keys stored in clear text or type 7
+    instead of type 6."""
     weak = set(params["weak_types"])
     seen: set[int] = set()
+    # Keys recorded as secrets carry the line of the key itself; a server whose key is among
+    # them (its own or the global one it inherits) is reported there, not again.
+    key_owners = {
+        (s.kind, s.owner) for s in model.secrets if s.kind in ("tacacs-key", "radius-key")
+    }
     for server in model.aaa.servers:
+        kind = f"{server.protocol}-key"
+        if {(kind, None), (kind, server.address), (kind, server.name)} & key_owners:
+            continue
         if server.key_type in weak:
             seen.add(server.line)
             yield Hit(
@@ -1039,17 +1075,25 @@ def weak_service_keys(
             )
 
 
-@predicate("plaintext_without_encryption")
+@predicate(
+    "plaintext_without_encryption",
+    secret_kinds=["enable", "tacacs-key", "radius-key", "ospf-key", "bgp-password", "ntp-key"],
+)
 def plaintext_without_encryption(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
-    """``service password-encryption`` off (or not stated) while clear-text passwords are in
-    the config: anyone who sees the config (backups, tickets, screen) reads them."""
+    """``service password-encryption`` off (or not stated) while clear-text passwords it
+    would obscure are in the config (user, line, enable, AAA and routing keys; it does not
+    touch IKE pre-shared keys, which HD-04 reports): anyone who sees the config reads them."""
     if model.flags.get("service_password_encryption") is True:
         return
     plain_lines = sorted(
         [u.line for u in model.users if u.secret_type == "plain"]
-        + [s.line for s in model.secrets if s.secret_type == "plain"]
+        + [
+            s.line
+            for s in model.secrets
+            if s.secret_type == "plain" and s.kind in params["secret_kinds"]
+        ]
         + [line.line for line in model.lines if line.password_type == "plain"]
         + [s.line for s in model.aaa.servers if s.key_type == "plain"]
     )
@@ -1149,25 +1193,16 @@ _EXTERNAL_DESCRIPTION = re.compile(
 def discovery_on_external(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
-    """CDP/LLDP active on interfaces that look external (public address or a description
-    saying transit/peering/customer/...). CDP counts as on when not disabled on dialects
-    whose default is on; LLDP only when the config turns it on."""
+    """CDP/LLDP active on interfaces whose description says they face outside (transit,
+    peering, customer, Internet, ...). Addresses are no hint: carriers number their core
+    links from public space. CDP counts as on when not disabled on dialects whose default is
+    on; LLDP only when the config turns it on."""
     cdp_global = model.flags.get("cdp_global")
     lldp_global = model.flags.get("lldp_global")
     for iface in model.interfaces:
         if iface.shutdown or iface.kind in ("loopback", "tunnel", "management"):
             continue
-        external = next((a for a in iface.addresses if ctx.external(a)), None)
-        why = (
-            f"public address {external}"
-            if external
-            else (
-                f"description {_cap(iface.description, 40)!r}"
-                if iface.description and _EXTERNAL_DESCRIPTION.search(iface.description)
-                else None
-            )
-        )
-        if why is None:
+        if not iface.description or not _EXTERNAL_DESCRIPTION.search(iface.description):
             continue
         protocols = []
         if iface.cdp is True or (
@@ -1179,10 +1214,12 @@ def discovery_on_external(
         if iface.lldp is True or (iface.lldp is None and lldp_global is True):
             protocols.append("LLDP")
         if protocols:
+            described = _cap(iface.description, 40)
             yield Hit(
                 iface.line,
-                f"{iface.name} looks external ({why}) and runs {', '.join(protocols)}",
-                {"interface": iface.name, "protocols": protocols, "why": why},
+                f"{iface.name} faces outside (description {described!r}) and runs "
+                f"{', '.join(protocols)}",
+                {"interface": iface.name, "protocols": protocols, "description": described},
             )
 
 

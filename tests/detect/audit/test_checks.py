@@ -367,8 +367,8 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
         lambda m: m.snmp.communities.append(SnmpCommunity("a1b2c3d4e5f6", "rw", 180)),
         "high",
         180,
-        "SNMPv2c community (fingerprint a1b2c3d4e5f6): read-write (SNMP SET can change "
-        "the config); no ACL",
+        "SNMPv2c community (fingerprint a1b2c3d4e5f6): cleartext shared secret; read-write "
+        "(SNMP SET can change the config); no ACL",
     ),
     (
         "ST-13",
@@ -377,7 +377,7 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
         ),
         "high",
         181,
-        "read-only with ACL",
+        "cleartext shared secret; read-only; ACL SNMP-ACL",
     ),
     (
         "ST-14",
@@ -429,6 +429,18 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
         210,
         "https server enabled (Web UI surface of CVE-2023-20198/-20273 on IOS XE); "
         "this config: IOS XE 17.9",
+    ),
+    (
+        "ST-19",
+        lambda m: (
+            setattr(m, "os", "IOS"),
+            setattr(m, "version", "12.4"),
+            m.services.append(Service("http", True, 211)),
+        ),
+        "medium",
+        211,
+        "http server enabled: web management on classic IOS 12.4 (the IOS XE Web UI CVEs do "
+        "not apply)",
     ),
     (
         "ST-20",
@@ -735,7 +747,7 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
         ),
         "low",
         295,
-        "Gi0/1 looks external (public address 198.51.100.2/31) and runs CDP (on by "
+        "Gi0/1 faces outside (description 'TRANSIT to AS174') and runs CDP (on by "
         "default, not disabled)",
     ),
     ("HD-13", _set("flags.ip_source_route", True), "low", None, "`ip source-route` enabled"),
@@ -753,7 +765,7 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
         lambda m: m.routing_peers.append(RoutingPeer("bgp", "198.51.100.1", 300, remote_as="174")),
         "medium",
         300,
-        "bgp neighbor 198.51.100.1 (remote AS 174) without authentication",
+        "bgp neighbor 198.51.100.1 without authentication",
     ),
     ("HD-16", _drop_flag("login_banner"), "low", None, "no login banner configured"),
     ("HD-16", _drop_flag("login_block_for"), "low", None, "no `login block-for`"),
@@ -902,6 +914,12 @@ NEGATIVE: list[tuple[str, Mutate]] = [
         "HD-12",
         lambda m: m.interfaces.append(
             Interface("Gi0/2", "physical", 296, "TRANSIT", ["198.51.100.4/31"], shutdown=True)
+        ),
+    ),
+    (
+        "HD-12",  # public addresses alone are no hint: carriers number core links from them
+        lambda m: m.interfaces.append(
+            Interface("Gi0/3", "physical", 297, "core-2 Te0/1", ["198.51.100.6/31"])
         ),
     ),
     ("HD-13", _drop_flag("small_servers")),
@@ -1118,3 +1136,139 @@ def test_evaluation_is_fast():
     # 10,000 configs parsed + audited in < 60 s on 2 cores leaves ~12 ms per config; the
     # checks must take a small part of it.
     assert per_config < 0.002, f"{per_config * 1000:.2f} ms per config"
+
+
+# ---- real corpus configs through the parsers ---------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "configs"
+
+
+def corpus_findings(name: str, ids: tuple[str, ...] = ()) -> list[tuple[str, str, int | None]]:
+    from seawall.sources.configs import parse_config_file
+
+    parsed = parse_config_file(str(CORPUS / name))
+    assert parsed.model is not None, parsed.issues
+    findings = evaluate(parsed.model, CHECKS)
+    for finding in findings:
+        if finding.line is not None:
+            assert finding.evidence["config"] == parsed.model.evidence(finding.line)
+        assert "<redacted>" not in finding.message
+    return [
+        (f.check_id, f.severity, f.line) for f in findings if not ids or f.check_id.startswith(ids)
+    ]
+
+
+def test_corpus_ios_border_router_with_telnet_vty():
+    # version 15.2, `transport input telnet` on vty 0 2, IPsec tunnels to AWS, type 5 admin
+    # secret, clear IKE keys, BGP/OSPF without auth, no AAA/syslog/NTP/archive
+    assert corpus_findings("cisco_ios/batfish_hybridcloudaws_lhr-border-02.cfg") == [
+        ("ST-03", "high", 276),
+        ("ST-03", "high", 278),
+        ("ST-09", "medium", 108),
+        ("ST-09", "medium", 116),
+        ("ST-25", "medium", None),
+        ("HD-01", "high", 276),
+        ("HD-03", "medium", 45),
+        ("HD-04", "medium", 54),
+        ("HD-04", "medium", 57),
+        ("HD-07", "high", None),
+        ("HD-08", "high", None),
+        ("HD-09", "high", None),
+        ("HD-11", "low", 266),
+        ("HD-11", "low", 271),
+        ("HD-13", "low", None),
+        ("HD-13", "low", None),
+        ("HD-13", "low", None),
+        ("HD-14", "low", None),
+        ("HD-15", "medium", 199),
+        ("HD-15", "medium", 201),
+        ("HD-15", "medium", 203),
+        ("HD-15", "medium", 204),
+        ("HD-15", "medium", 206),
+        ("HD-15", "medium", 208),
+        ("HD-15", "medium", 136),
+        ("HD-15", "medium", 142),
+        ("HD-16", "low", None),
+        ("HD-16", "low", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # `ip ssh port 2041 rotary 1 3`
+        ("cisco_ios/batfish_unit_cisco_ssh.cfg", [("ST-04", "high", 6)]),
+        # gre ip, gre multipoint and ipsec tunnels to 1.2.3.x
+        (
+            "cisco_ios/batfish_ios-tunnel-mode.cfg",
+            [("ST-09", "medium", 7), ("ST-09", "high", 12), ("ST-09", "medium", 18)],
+        ),
+        (
+            "cisco_ios/batfish_unit_cisco_wsma.cfg",
+            [("ST-21", "medium", 4), ("ST-21", "medium", 7), ("ST-21", "medium", 9)],
+        ),
+        # EEM applets and `archive path tftp://`
+        (
+            "cisco_ios/batfish_unit_cisco_misc.cfg",
+            [("ST-22", "medium", 58), ("ST-22", "medium", 68), ("ST-23", "high", 17)],
+        ),
+        # feature bash-shell, feature nxapi without ACL
+        ("cisco_nxos/batfish_nxos_feature.cfg", [("ST-15", "high", 5), ("ST-26", "high", 14)]),
+        # web-management http
+        ("juniper_junos/batfish_srx-testbed_junos-srx-1.cfg", [("ST-27", "high", 17)]),
+        # allowaccess https ssh on wan1
+        (
+            "fortinet_fortios/hierconfig_fortios_running.conf",
+            [("ST-29", "high", 7), ("ST-29", "high", 7)],
+        ),
+        # public sources in the VTY/NTP and SNMP ACLs, authorization `none`, an RW community
+        (
+            "cisco_iosxr/ciscoconfparse_sample_01.iosxr",
+            [
+                ("ST-01", "high", 115),
+                ("ST-01", "high", 116),
+                ("ST-01", "high", 108),
+                ("ST-01", "high", 109),
+                ("ST-01", "high", 110),
+                ("ST-01", "high", 111),
+                ("ST-01", "high", 112),
+                ("ST-03", "high", 8),
+                ("ST-11", "high", 60),
+                ("ST-12", "high", 68),
+                ("ST-12", "high", 69),
+                ("ST-13", "high", 83),
+                ("ST-13", "high", 84),
+            ],
+        ),
+    ],
+)
+def test_corpus_compromise_findings(name, expected):
+    found = corpus_findings(name, ("ST-",))
+    assert [f for f in found if f[0] != "ST-25"] == expected
+
+
+NTP_LINE = 101  # "ntp" opening the XR ntp block (line 85 "snmp-server traps ntp" is not it)
+
+
+def test_corpus_messages():
+    from seawall.sources.configs import parse_config_file
+
+    model = parse_config_file(str(CORPUS / "cisco_iosxr/ciscoconfparse_sample_01.iosxr")).model
+    assert model is not None
+    by_line = {(f.check_id, f.line): f for f in evaluate(model, CHECKS)}
+    assert by_line[("ST-13", 84)].message == (
+        "SNMPv2c community (fingerprint cf882b0b4613): cleartext shared secret; read-write "
+        "(SNMP SET can change the config); ACL 3"
+    )
+    assert by_line[("HD-01", 57)].message == "telnet server enabled: cleartext logins"
+    assert by_line[("HD-14", NTP_LINE)].message.startswith("NTP without authentication")
+    ssh = parse_config_file(str(CORPUS / "cisco_ios/batfish_unit_cisco_ssh.cfg")).model
+    assert ssh is not None
+    (port,) = [f for f in evaluate(ssh, CHECKS) if f.check_id == "ST-04"]
+    assert port.message == "ssh on non-default port 2041 rotary 1 3"
+    assert port.evidence == {
+        "service": "ssh",
+        "port": 2041,
+        "rotary": "1 3",
+        "config": "ip ssh port 2041 rotary 1 3",
+    }

@@ -47,6 +47,15 @@ LINE_WORDS = word_set(
     flowcontrol timeout autocommand cli exec
     """
 )
+SNMP_WORDS = word_set(
+    """
+    community user group host vrf trap-source traps enable view contact location ifindex
+    ifmib mibs engineID packetsize queue-length trap-timeout throttle-time chassis-id
+    notification-log-mib overload-control ipv4 ipv6 logging inform interface system-shutdown
+    timeouts drop oid-poll correlator entityindex community-map context target trap bulkstats
+    mroutemib
+    """
+)
 SNMP_VIEWS = frozenset({"SDROwner", "SystemOwner"})
 
 
@@ -456,7 +465,9 @@ class XrSections(XrNetwork):
                     self.snmp_host(child, child.words[1:], words[2])
         elif what == "trap-source" and len(words) >= 3:
             self.m.aaa.source_interfaces["snmp"] = interface_name(words[2:])
-        self.accept(node)  # traps, view, contact, location, ifindex, engineID, ...
+        elif what not in SNMP_WORDS:
+            return
+        self.accept(node)
 
     def snmp_community(self, node: Node, words: list[str]) -> None:
         i = 3 if words[2] in ("clear", "encrypted") and len(words) > 3 else 2

@@ -102,13 +102,12 @@ def cut_free_form_blocks(
     index = 0
     total = len(lines)
 
+    prefixes = tuple(prefix for prefix, _ in starts)  # none starts with a space
+
     def opener(raw: str) -> str | None:
-        if not raw[:1].strip():
+        if not raw.startswith(prefixes):
             return None
-        for prefix, end_word in starts:
-            if raw.startswith(prefix):
-                return end_word
-        return None
+        return next(end for prefix, end in starts if raw.startswith(prefix))
 
     while index < total:
         end_word = opener(lines[index])

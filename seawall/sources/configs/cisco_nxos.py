@@ -84,6 +84,12 @@ IP_ACCEPTED = word_set(
     igmp-snooping telnet verify policy vrf
     """
 )
+LOGGING_WORDS = word_set(
+    """
+    level console monitor module event history origin-id rate-limit message ip drop
+    rfc-strict distribute commit abort persistent rl-message
+    """
+)
 _FEATURE_WORDS = re.compile(r"^feature\s+(.+?)\s*$")
 # Boot image names say the switch family: ``n7000-s1-dk9...``, ``n9000-dk9...``.
 _PLATFORM = re.compile(r"\bn(\d{4})-", re.IGNORECASE)
@@ -464,6 +470,8 @@ class NxosParser(NxosSections):
             log.timestamps = True
         elif what == "logfile":
             log.buffered = True  # NX-OS keeps its local log in a file rather than a buffer
+        elif what not in LOGGING_WORDS:
+            return
         self.accept(node.line)
 
     # --- on-box shells, automation, boot -----------------------------------------------

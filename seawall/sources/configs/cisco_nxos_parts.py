@@ -64,6 +64,14 @@ INTERFACE_IP_WORDS = word_set(
 
 ADMIN_ROLES = frozenset({"network-admin", "vdc-admin", "priv-15"})
 
+SNMP_WORDS = word_set(
+    """
+    contact location enable traps globalEnforcePriv aaa-user counter protocol tcp-session
+    engineID packetsize context mib ifmib system-shutdown load-mib unload-mib max-notif
+    source-interface host user community
+    """
+)
+
 
 class NxosSections(DialectWalker):
     def __init__(self, builder: ModelBuilder) -> None:
@@ -238,8 +246,8 @@ class NxosSections(DialectWalker):
         elif what == "source-interface" and len(words) >= 4:
             self.m.aaa.source_interfaces["snmp"] = interface_name(words[3:])
             self.accept(node.line)
-        else:
-            self.accept(node.line)  # contact, location, enable traps, globalEnforcePriv, ...
+        elif what in SNMP_WORDS:
+            self.accept(node.line)
 
     def snmp_community(self, node: Node, words: list[str]) -> None:
         secret = fingerprint(words[2])

@@ -395,6 +395,8 @@ ikev2 keyring KR2
   pre-shared-key password psk2
  !
 !
+snmp-server frobnicate
+logging frobnicate
 end
 """
 
@@ -403,7 +405,11 @@ def test_crafted_edge_cases() -> None:
     result = parse_config_text(CRAFTED, "pe-1.cfg", dialect="cisco_iosxr")
     model = result.model
     assert model is not None
-    assert [model.text[n].strip() for n in model.unknown_lines] == ["mystery-knob 5"]
+    assert [model.text[n].strip() for n in model.unknown_lines] == [
+        "mystery-knob 5",
+        "snmp-server frobnicate",
+        "logging frobnicate",
+    ]
     assert (model.hostname, model.version) == ("pe-1", "7.3.1")
     assert [(u.role, u.is_admin, u.secret_type) for u in model.users] == [("netadmin", True, "7")]
     server = model.aaa.servers[0]

@@ -327,6 +327,8 @@ scheduler job name backup
 copy running-config tftp://192.0.2.99/leaf.cfg vrf management ; show clock
 end-job
 totally unknown statement here
+logging frobnicate 1
+snmp-server frobnicate
 """
 
 
@@ -337,6 +339,8 @@ def test_crafted_salt_typhoon_statements() -> None:
     assert [model.text[n].strip() for n in model.unknown_lines] == [
         "frobnicate the widget",
         "totally unknown statement here",
+        "logging frobnicate 1",
+        "snmp-server frobnicate",
     ]
     user = model.users[0]
     assert (user.secret_type, user.ssh_keys, user.is_admin) == ("plain", 1, False)

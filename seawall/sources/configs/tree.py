@@ -36,10 +36,13 @@ class Node:
         return self.text.split()
 
     def walk(self) -> Iterator[Node]:
-        """This node's descendants, depth first, in file order."""
-        for child in self.children:
-            yield child
-            yield from child.walk()
+        """This node's descendants, depth first, in file order. Iterative: a hostile file
+        nested thousands of levels deep must not exhaust Python's recursion limit."""
+        stack = self.children[::-1]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(node.children[::-1])
 
     def children_starting(self, *prefixes: str) -> Iterator[Node]:
         for child in self.children:
@@ -50,8 +53,9 @@ class Node:
         """Line numbers of this node and everything under it."""
         if self.line:
             yield self.line
-        for child in self.children:
-            yield from child.lines()
+        for node in self.walk():
+            if node.line:
+                yield node.line
 
 
 @dataclass(slots=True)
@@ -289,20 +293,18 @@ def flatten(tree: ConfigTree, *, strip_prefixes: tuple[str, ...] = ()) -> list[P
     of ``strip_prefixes`` (``set``, ``edit``, ``config``) lose that word, so brace, set and
     FortiOS files yield the same paths."""
     out: list[PathStatement] = []
-
-    def visit(node: Node, prefix: tuple[str, ...]) -> None:
+    # An explicit stack, not recursion: nesting depth is whatever the file says.
+    stack: list[tuple[Node, tuple[str, ...]]] = [(c, ()) for c in reversed(tree.root.children)]
+    while stack:
+        node, prefix = stack.pop()
         words = tuple(tokens(node.text))
         if words and words[0] in strip_prefixes:
             words = words[1:]
         path = prefix + words
         if node.children:
-            for child in node.children:
-                visit(child, path)
+            stack.extend((child, path) for child in reversed(node.children))
         elif path:
             out.append(PathStatement(path, node.line))
-
-    for child in tree.root.children:
-        visit(child, ())
     return out
 
 

@@ -237,7 +237,7 @@ class XrNetwork(DialectWalker):
     def static_routes(self, node: Node, vrf: str | None) -> None:
         for child in node.children:
             words = child.words
-            if words[0] == "vrf" and len(words) >= 2:
+            if words[0] == "vrf" and len(words) >= 2 and vrf is None:
                 self.static_routes(child, words[1])
             elif words[0] == "address-family":
                 for route in child.children:
@@ -282,7 +282,9 @@ class XrNetwork(DialectWalker):
                     return words[-1] != "disable"
             return None
 
-        def visit(node: Node, auth: bool, passive: bool, owner: str) -> None:
+        def visit(node: Node, auth: bool, passive: bool, owner: str, depth: int = 0) -> None:
+            if depth > 4:  # process > vrf > area > interface; deeper nesting is not OSPF
+                return
             found = own_auth(node)
             auth = found if found is not None else auth
             found = own_passive(node)
@@ -290,7 +292,7 @@ class XrNetwork(DialectWalker):
             for child in node.children:
                 words = child.words
                 if words[0] in ("area", "vrf") and len(words) >= 2:
-                    visit(child, auth, passive, f"{words[0]} {words[1]}")
+                    visit(child, auth, passive, f"{words[0]} {words[1]}", depth + 1)
                 elif words[0] == "interface" and len(words) >= 2:
                     found_auth = own_auth(child)
                     found_passive = own_passive(child)
@@ -299,7 +301,7 @@ class XrNetwork(DialectWalker):
                         self.m.routing_peers.append(
                             RoutingPeer("ospf", words[1], child.line, authenticated)
                         )
-                    visit(child, auth, passive, words[1])
+                    visit(child, auth, passive, words[1], depth + 1)
                 elif words[0] in ("message-digest-key", "authentication-key"):
                     # ``message-digest-key 1 md5 encrypted K`` / ``authentication-key K``
                     start = 3 if words[0] == "message-digest-key" else 1

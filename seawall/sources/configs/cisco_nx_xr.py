@@ -476,7 +476,7 @@ def bgp_peers(builder: ModelBuilder, router: Node) -> None:
             elif len(words) > 2 and (words[0], words[1]) in _BGP_INHERIT:
                 peer.inherits.append(words[2])
 
-    def visit(node: Node) -> None:
+    def visit(node: Node, depth: int = 0) -> None:
         for child in node.children:
             words = child.words
             if not words:
@@ -498,8 +498,8 @@ def bgp_peers(builder: ModelBuilder, router: Node) -> None:
                 template = _BgpPeer(words[1], child.line)
                 read_body(template, child)
                 templates[words[1]] = template
-            elif words[0] == "vrf":
-                visit(child)
+            elif words[0] == "vrf" and depth < 3:  # VRFs sit one level down; deeper is junk
+                visit(child, depth + 1)
 
     visit(router)
 

@@ -462,6 +462,14 @@ def test_crafted_edge_cases() -> None:
         assert secret not in text
 
 
+@pytest.mark.parametrize("opener", ("vrf a", "router bgp 1", "router ospf 1", "router static"))
+def test_deep_nesting_does_not_exhaust_recursion(opener: str) -> None:
+    # 3,000 levels, each a child of the one before: sections are walked without recursion.
+    text = opener + "\n" + "\n".join(" " * (i + 1) + f"vrf {i}" for i in range(3000))
+    result = parse_config_text(text, "deep", dialect="cisco_iosxr")
+    assert result.model is not None, result.issues
+
+
 STATEMENTS = [
     "interface GigabitEthernet0/0/0/0", " ipv4 address", " ipv4 address 1.2.3.4 255.0.255.0",
     "username", "username u", " secret", " group", "tacacs-server host", " key 7",

@@ -382,6 +382,14 @@ def test_crafted_salt_typhoon_statements() -> None:
         assert secret not in text
 
 
+@pytest.mark.parametrize("opener", ("vlan", "router bgp 1", "router ospf 1"))
+def test_deep_nesting_does_not_exhaust_recursion(opener: str) -> None:
+    # 3,000 levels, each a child of the one before: sections are walked without recursion.
+    text = opener + "\n" + "\n".join(" " * (i + 1) + f"vrf {i}" for i in range(3000))
+    result = parse_config_text(text, "deep", dialect="cisco_nxos")
+    assert result.model is not None, result.issues
+
+
 STATEMENTS = [
     "interface Ethernet1/1", "  ip address", "  ip address 1.2.3.4/99", "feature",
     "username", "username x password", "snmp-server community", "snmp-server user u auth",

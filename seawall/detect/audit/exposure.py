@@ -363,7 +363,7 @@ def _judge(cve: CampaignCve, version_status: str, met: bool | None) -> tuple[str
     if version_status == "affected":
         return "vulnerable", cve.severity if on else _lower(cve.severity, 1)
     if version_status == "possible":
-        return "possible", _lower(cve.severity, 1 if on and needs else 2)
+        return "possible", _lower(cve.severity, 1 if on else 2)
     # unchecked (no ranges) or unknown (no version): only the feature itself can say.
     if needs and met is True:
         return "exposed", _lower(cve.severity, 1)

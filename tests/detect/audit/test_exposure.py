@@ -348,6 +348,14 @@ def test_ivanti(kev: KevCatalog, version: str, affected: bool) -> None:
     assert sorted(summary(exposures(model, kev))) == sorted(expected)
 
 
+def test_train_only_without_a_condition(kev: KevCatalog) -> None:
+    found = exposures(device("Ivanti Connect Secure", "22.5"), kev)
+    assert sorted(summary(found)) == [
+        ("CVE-2023-46805", "possible", "medium", "medium"),
+        ("CVE-2024-21887", "possible", "high", "medium"),
+    ]
+
+
 def test_no_version_reports_only_an_enabled_feature(kev: KevCatalog) -> None:
     assert exposures(device("IOS XE", None), kev) == []
     found = exposures(device("IOS XE", None, services=WEB_ON), kev)

@@ -140,16 +140,26 @@ def predicate(name: str, **defaults: Any) -> Callable[[PredicateFn], PredicateFn
 def locate(model: DeviceConfig, *needles: str) -> int | None:
     """Line of the statement a finding is about, for flags the model keeps without a line:
     the first statement that starts with a needle (earlier needles win), else the first that
-    contains one (JunOS set-style lines). Case-insensitive; runs only when a check fires."""
+    contains one (JunOS set-style lines). Case-insensitive; runs only when a check fires,
+    in one pass over the text."""
     wanted = [n.lower() for n in needles if n]
-    for needle in wanted:
-        for number, text in model.text.items():
-            if text.lstrip().lower().startswith(needle):
-                return number
-    for needle in wanted:
-        for number, text in model.text.items():
-            if needle in text.lower():
-                return number
+    if not wanted:
+        return None
+    starts: list[int | None] = [None] * len(wanted)
+    contains: list[int | None] = [None] * len(wanted)
+    for number, text in model.text.items():
+        low = text.lower()
+        for i, needle in enumerate(wanted):
+            if needle in low:
+                if contains[i] is None:
+                    contains[i] = number
+                if starts[i] is None and low.lstrip().startswith(needle):
+                    starts[i] = number
+                    if i == 0:
+                        return number
+    for found in (*starts, *contains):
+        if found is not None:
+            return found
     return None
 
 

@@ -1272,3 +1272,41 @@ def test_corpus_messages():
         "rotary": "1 3",
         "config": "ip ssh port 2041 rotary 1 3",
     }
+
+
+def test_corpus_drift_of_campaign_edits():
+    """lhr-border-02 and a copy with the campaign's edits: an external host in ACL 20 bound to
+    the VTYs, an admin account, SSH on 22122 with a rotary, a loopback re-addressed, log
+    hosts (one external) and an internal NTP server."""
+    from seawall.detect.audit.drift import diff_configs
+    from seawall.sources.configs import parse_config_text
+
+    base = (CORPUS / "cisco_ios/batfish_hybridcloudaws_lhr-border-02.cfg").read_text()
+    edits = (
+        "no ip http server\nlogging host 198.51.100.5\nlogging host 10.1.1.1\n"
+        "ntp server 10.2.2.2\nusername cisco privilege 15 secret 0 x\n"
+        "access-list 20 permit host 203.0.113.9\nip ssh port 22122 rotary 1\n"
+    )
+    current = (
+        base.replace("no ip http server\n", edits)
+        .replace("line vty 3 5\n", "line vty 3 5\n access-class 20 in\n")
+        .replace("ip address 10.10.255.8 ", "ip address 10.10.255.9 ")
+    )
+    before = parse_config_text(base, "golden/lhr-border-02.cfg", "cisco_ios").model
+    after = parse_config_text(current, "current/lhr-border-02.cfg", "cisco_ios").model
+    assert before is not None and after is not None
+    pairs = findings_for_changes(diff_configs(before, after), after, CHECKS)
+    assert sorted((f.check_id, f.severity, f.line, c.kind) for f, c in pairs) == [
+        ("ST-01", "high", 238, "acl_external_permit_added"),
+        ("ST-03", "high", 284, "vty_access_class_changed"),
+        ("ST-04", "high", 239, "mgmt_port_changed"),
+        ("ST-06", "high", 237, "privileged_user_added"),
+        ("ST-10", "medium", 105, "loopback_readdressed"),
+        ("ST-17", "high", 234, "logging_host_added"),  # 198.51.100.5; 10.1.1.1 is internal
+    ]
+    by_id = {f.check_id: f for f, _ in pairs}
+    assert by_id["ST-06"].evidence["config"] == "username cisco privilege 15 secret 0 <redacted>"
+    assert "x" not in by_id["ST-06"].message.split()
+    # the static checks see the same edits in the current config alone
+    static = {(f.check_id, f.line) for f in evaluate(after, CHECKS)}
+    assert {("ST-02", 238), ("ST-04", 239), ("HD-06", 237), ("HD-03", 237)} <= static

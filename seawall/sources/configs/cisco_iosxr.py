@@ -94,6 +94,12 @@ class XrParser(XrSections):
     def __init__(self, builder: ModelBuilder) -> None:
         super().__init__(builder)
         self.accept_sections = ACCEPTED_SECTIONS
+        self.negatable = word_set(
+            """
+            aaa tacacs-server radius-server ssh telnet http grpc logging snmp-server cdp lldp
+            service ipv4 ipv6
+            """
+        )
         self.handlers = {
             "hostname": self.hostname,
             "username": self.username,

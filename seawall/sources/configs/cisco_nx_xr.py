@@ -35,8 +35,9 @@ Handler = Callable[[Node], None]
 
 
 class DialectWalker:
-    """Dispatches top-level statements to handlers by first word (``no X`` goes to X's
-    handler, which sees the ``no``).
+    """Dispatches top-level statements to handlers by first word. ``no X`` goes to X's
+    handler only when X is in ``negatable`` (the handler reads the ``no``); otherwise it is
+    understood and not modelled.
 
     ``accept_sections`` names statements accepted with everything under them (valid, not
     modelled); anything neither handled nor accepted stays unknown.
@@ -47,17 +48,21 @@ class DialectWalker:
         self.m: DeviceConfig = builder.model
         self.handlers: dict[str, Handler] = {}
         self.accept_sections: frozenset[str] = frozenset()
+        self.negatable: frozenset[str] = frozenset()
 
     def walk(self, nodes: Iterable[Node]) -> None:
         for node in nodes:
             words = node.words
             if not words:
                 continue
-            key = words[1] if words[0] == "no" and len(words) > 1 else words[0]
+            negated = words[0] == "no" and len(words) > 1
+            key = words[1] if negated else words[0]
             handler = self.handlers.get(key)
-            if handler is not None:
+            if handler is not None and (not negated or key in self.negatable):
                 handler(node)
-            elif key in self.accept_sections:
+            elif handler is not None or key in self.accept_sections:
+                # A known statement, or ``no`` of one whose handler models only the positive
+                # form: valid, nothing to record.
                 self.b.understood(node)
 
     def accept(self, *items: int | Node | Iterable[int]) -> None:

@@ -111,6 +111,12 @@ class NxosParser(NxosSections):
     def __init__(self, builder: ModelBuilder) -> None:
         super().__init__(builder)
         self.accept_sections = ACCEPTED_SECTIONS
+        self.negatable = word_set(
+            """
+            feature password tacacs-server radius-server aaa ip ipv6 snmp-server ntp logging
+            interface monitor nxapi ssh telnet cdp
+            """
+        )
         self.users: dict[str, LocalUser] = {}
         self.features: dict[str, bool] = {}
         self.global_keys: dict[str, tuple[str, str]] = {}  # protocol -> key type, fingerprint

@@ -462,6 +462,14 @@ def test_crafted_edge_cases() -> None:
         assert secret not in text
 
 
+def test_negated_statements_record_only_what_they_turn_off() -> None:
+    text = "hostname b\nno tpa\nno appmgr\nno grpc\nno cdp\nno username x\n"
+    model = parse_config_text(text, "x", dialect="cisco_iosxr").model
+    assert model is not None and model.unknown_lines == []
+    assert (model.containers, model.users, model.flags) == ([], [], {"cdp_global": False})
+    assert [(s.name, s.enabled) for s in model.services] == [("gnmi", False)]
+
+
 @pytest.mark.parametrize("opener", ("vrf a", "router bgp 1", "router ospf 1", "router static"))
 def test_deep_nesting_does_not_exhaust_recursion(opener: str) -> None:
     # 3,000 levels, each a child of the one before: sections are walked without recursion.

@@ -382,6 +382,14 @@ def test_crafted_salt_typhoon_statements() -> None:
         assert secret not in text
 
 
+def test_negated_statements_record_only_what_they_turn_off() -> None:
+    text = "hostname a\nno hostname\nno username bob\nno virtual-service x\nno feature ssh\n"
+    model = parse_config_text(text, "x", dialect="cisco_nxos").model
+    assert model is not None and model.unknown_lines == []
+    assert (model.hostname, model.users, model.containers) == ("a", [], [])
+    assert [(s.name, s.enabled) for s in model.service("ssh")] == [("ssh", False)]
+
+
 @pytest.mark.parametrize("opener", ("vlan", "router bgp 1", "router ospf 1"))
 def test_deep_nesting_does_not_exhaust_recursion(opener: str) -> None:
     # 3,000 levels, each a child of the one before: sections are walked without recursion.

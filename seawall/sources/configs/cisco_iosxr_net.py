@@ -145,7 +145,9 @@ class XrNetwork(DialectWalker):
     def ip(self, node: Node) -> None:
         words = node.words
         if words[0] == "no":
-            words = words[1:]
+            if len(words) > 2 and (words[2] == "access-list" or words[2] in IP_GLOBAL_WORDS):
+                self.accept(node)
+            return
         if len(words) < 2:
             return
         if words[1] == "access-list" and len(words) >= 3:

@@ -232,7 +232,8 @@ class XrSections(XrNetwork):
             self.m.services.append(Service("ssh", not negated, node.line))
         elif option == "v2":
             # ``ssh server v2`` turns the server on, version 2 only.
-            self.m.flags["ssh_version"] = "2"
+            if not negated:
+                self.m.flags["ssh_version"] = "2"
             self.m.services.append(Service("ssh", not negated, node.line, options={"version": "2"}))
         elif option == "port" and len(w) >= 4:
             self.m.services.append(Service("ssh", not negated, node.line, port=to_int(w[3])))

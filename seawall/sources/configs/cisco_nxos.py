@@ -288,7 +288,8 @@ class NxosParser(NxosSections):
     def aaa(self, node: Node) -> None:
         words = node.words
         if words[0] == "no":
-            words = words[1:]
+            self.accept(node.line)  # a removed method or group: nothing left to model
+            return
         if len(words) >= 4 and words[1] == "group" and words[2] == "server":
             self.aaa_group(node, words)
             return
@@ -356,7 +357,11 @@ class NxosParser(NxosSections):
         ):
             self.m.aaa.source_interfaces[what] = interface_name(words[3:])
             self.accept(node.line)
-        elif what in IP_ACCEPTED or (family == "ipv6" and what in ("unicast-routing", "route")):
+        elif (
+            what in IP_ACCEPTED
+            or (family == "ipv6" and what in ("unicast-routing", "route"))
+            or (negated and what in ("access-list", "route"))
+        ):
             self.accept(node)
 
     def access_list(self, node: Node, name: str, kind: str) -> None:

@@ -464,10 +464,12 @@ def test_crafted_edge_cases() -> None:
 
 def test_negated_statements_record_only_what_they_turn_off() -> None:
     text = "hostname b\nno tpa\nno appmgr\nno grpc\nno cdp\nno username x\n"
+    text += "no ipv4 access-list A\nno ssh server v2\n"
     model = parse_config_text(text, "x", dialect="cisco_iosxr").model
     assert model is not None and model.unknown_lines == []
-    assert (model.containers, model.users, model.flags) == ([], [], {"cdp_global": False})
-    assert [(s.name, s.enabled) for s in model.services] == [("gnmi", False)]
+    assert (model.containers, model.users, model.acls) == ([], [], {})
+    assert model.flags == {"cdp_global": False}
+    assert [(s.name, s.enabled) for s in model.services] == [("gnmi", False), ("ssh", False)]
 
 
 @pytest.mark.parametrize("opener", ("vrf a", "router bgp 1", "router ospf 1", "router static"))

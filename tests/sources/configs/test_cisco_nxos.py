@@ -383,10 +383,14 @@ def test_crafted_salt_typhoon_statements() -> None:
 
 
 def test_negated_statements_record_only_what_they_turn_off() -> None:
-    text = "hostname a\nno hostname\nno username bob\nno virtual-service x\nno feature ssh\n"
+    text = (
+        "hostname a\nno hostname\nno username bob\nno virtual-service x\nno feature ssh\n"
+        "no ip route 1.0.0.0/8 2.2.2.2\nno ip access-list A\nno aaa authentication login x\n"
+    )
     model = parse_config_text(text, "x", dialect="cisco_nxos").model
     assert model is not None and model.unknown_lines == []
     assert (model.hostname, model.users, model.containers) == ("a", [], [])
+    assert (model.static_routes, model.acls, model.aaa.methods) == ([], {}, [])
     assert [(s.name, s.enabled) for s in model.service("ssh")] == [("ssh", False)]
 
 

@@ -661,8 +661,12 @@ def looks_like_switch(model: DeviceConfig) -> str | None:
     None."""
     if model.platform and _SWITCH_PLATFORM.search(model.platform):
         return f"platform {model.platform}"
-    if any(i.kind == "vlan" for i in model.interfaces):
-        return "it has Vlan interfaces"
+    # Routers print an unused `interface Vlan1` too: only an addressed, active one counts.
+    if any(i.kind == "vlan" and i.addresses and not i.shutdown for i in model.interfaces):
+        return "it routes on Vlan interfaces"
+    for text in model.text.values():
+        if text.startswith(" switchport"):
+            return "it has switchports"
     return None
 
 

@@ -451,10 +451,13 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
     ),
     (
         "ST-20",
-        lambda m: (m.services.pop(3), m.interfaces.append(Interface("Vlan10", "vlan", 216))),
+        lambda m: (
+            m.services.pop(3),
+            m.interfaces.append(Interface("Vlan10", "vlan", 216, addresses=["10.9.0.1/24"])),
+        ),
         "high",
         None,
-        "`no vstack` not stated and the device looks like a switch (it has Vlan interfaces)",
+        "`no vstack` not stated and the device looks like a switch (it routes on Vlan interfaces)",
     ),
     (
         "ST-21",
@@ -854,6 +857,10 @@ NEGATIVE: list[tuple[str, Mutate]] = [
     ),  # known peer below
     ("ST-19", lambda m: None),
     ("ST-20", lambda m: m.services.pop(3)),  # not stated, but a router
+    (
+        "ST-20",  # routers print an unused Vlan1 too
+        lambda m: (m.services.pop(3), m.interfaces.append(Interface("Vlan1", "vlan", 217))),
+    ),
     ("ST-21", lambda m: m.services.append(Service("wsma", False, 220))),
     ("ST-22", lambda m: m.automation.append(Automation("eem", "SYSLOG-ONLY", 225))),
     ("ST-23", lambda m: m.archive_targets.append(ArchiveTarget("flash:archive/cfg", 230))),

@@ -111,9 +111,13 @@ def indent_tree(
     *,
     comment_prefixes: tuple[str, ...] = ("!",),
     section_ends: tuple[str, ...] = (),
+    delimited_banners: bool = True,
 ) -> ConfigTree:
     """Tree by indentation. ``section_ends`` are statements that close the current block
-    (IOS XR ``exit``/``end-policy``, Comware ``quit``/``return``) and are structural."""
+    (IOS XR ``exit``/``end-policy``, Comware ``quit``/``return``) and are structural.
+    ``delimited_banners=False`` is for ASA, whose banners are one line each (``banner motd
+    TEXT``) with no delimiter: reading the first letter of TEXT as one would swallow the
+    statements that follow as banner text."""
     raw = split_lines(text)
     base = common_indent(raw, comment_prefixes)
     root = Node("", 0, -1)
@@ -135,7 +139,7 @@ def indent_tree(
         indent = max(indent - base, 0)
         match = _BANNER.match(stripped)
         if match and indent == 0:
-            delimiter = _banner_delimiter(match.group(2))
+            delimiter = _banner_delimiter(match.group(2)) if delimited_banners else None
             node = Node(stripped, number, indent, parent=root)
             root.children.append(node)
             stack = [root]

@@ -64,13 +64,13 @@ FEATURE_SERVICES = {
 # Top-level sections valid on NX-OS that hold nothing the management-plane model needs.
 ACCEPTED_SECTIONS = word_set(
     """
-    power license vdc feature-set install cfs system rmon vlan spanning-tree vpc
-    port-profile errdisable vtp fex bfd flow sampler track clock hardware qos key
+    power license vdc feature-set install cfs system vlan spanning-tree vpc
+    port-profile errdisable vtp fex bfd flow sampler track clock hardware qos
     callhome hsrp vrrp slot role userpassphrase evb nv udld lacp switch-profile ptp
     sflow fabric fabricpath evpn segment-routing mpls macsec dot1x object-group mac lldp
     port-channel crypto service vni poap tcam cli device-alias zone zoneset vsan fcoe
     npiv ssl terminal locator-led configure epbc diagnostic checkpoint sla itd nat
-    hardware-telemetry telemetry consistency-checker spanning port-security
+    hardware-telemetry telemetry consistency-checker port-security
     storm-control wred multicast tunnel-profile tunnel-encryption
     """
 )
@@ -90,7 +90,6 @@ LOGGING_WORDS = word_set(
     rfc-strict distribute commit abort persistent rl-message
     """
 )
-_FEATURE_WORDS = re.compile(r"^feature\s+(.+?)\s*$")
 # Boot image names say the switch family: ``n7000-s1-dk9...``, ``n9000-dk9...``.
 _PLATFORM = re.compile(r"\bn(\d{4})-", re.IGNORECASE)
 

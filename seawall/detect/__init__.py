@@ -16,6 +16,7 @@ DETECTOR_MODULES = (
     "seawall.detect.traffic.tunnels",
     "seawall.detect.traffic.ids",
     "seawall.detect.intel",
+    "seawall.detect.audit.run",
 )
 
 

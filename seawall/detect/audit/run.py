@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from seawall.detect.audit.checks import Check, Finding, evaluate, findings_for_changes, load_checks
+from seawall.detect.audit.checks import (
+    Check,
+    Finding,
+    check_by_id,
+    evaluate,
+    findings_for_changes,
+    load_checks,
+)
 from seawall.detect.audit.drift import diff_configs
+from seawall.detect.audit.exposure import exposures
 from seawall.detect.base import DetectContext, RecordTables, register
 from seawall.records.alerts import Alert, InputRef
 from seawall.records.config import ConfigChange, DeviceConfig
@@ -21,6 +29,7 @@ DETECTOR = "config_audit"
 # it was authorised is not known here; an exposure depends on how sure the version is.
 CONFIDENCE_STATIC = 0.9
 CONFIDENCE_DRIFT = 0.8
+EXPOSURE_CHECK = "ST-30"
 
 
 def _entities(model: DeviceConfig, line: int | None) -> dict[str, Any]:
@@ -80,18 +89,66 @@ def audit_model(
     baseline: DeviceConfig | None = None,
     kev: Any = None,
 ) -> tuple[list[Alert], list[ConfigChange]]:
-    """Alerts for one device and, with a baseline, the changes since it."""
+    """Alerts for one device and, with a baseline, the changes since it. Exposure runs with
+    or without a KEV catalog (without one, alerts lack the KEV details)."""
     alerts = [finding_alert(model, f) for f in evaluate(model, checks)]
     changes: list[ConfigChange] = []
     if baseline is not None:
         changes = diff_configs(baseline, model)
         for finding, change in findings_for_changes(changes, model, checks):
             alerts.append(finding_alert(model, finding, change))
-    if kev is not None:
-        from seawall.detect.audit.exposure_alerts import exposure_alerts
-
-        alerts.extend(exposure_alerts(model, kev, checks))
+    alerts.extend(exposure_alerts(model, kev, checks))
     return alerts, changes
+
+
+def exposure_alerts(model: DeviceConfig, kev: Any, checks: Sequence[Check]) -> list[Alert]:
+    """ST-30: the device's version against the campaign's known-exploited CVEs. The check's
+    metadata (title, ATT&CK, remediation, sources) comes from the rules; the severity and
+    confidence from how sure the exposure is (version known, feature on)."""
+    check = check_by_id(checks, EXPOSURE_CHECK)
+    if check is None:
+        return []
+    alerts = []
+    for exposure in exposures(model, kev):
+        evidence: dict[str, Any] = {
+            "cve": exposure.cve,
+            "product": exposure.product,
+            "version": exposure.version,
+            "version_source": exposure.version_source,
+            "status": exposure.status,
+            "fixed_in": exposure.fixed_in,
+            "condition": exposure.condition,
+            "condition_met": exposure.condition_met,
+            "config": model.evidence(exposure.line),
+            "source": [exposure.source, *check.source],
+        }
+        if exposure.kev:
+            evidence["kev"] = exposure.kev
+        if exposure.data_note:
+            evidence["data_note"] = exposure.data_note
+        remediation = check.remediation_for(model.dialect)
+        if remediation:
+            evidence["remediation"] = remediation
+        entities = _entities(model, exposure.line)
+        entities["vulnerability.id"] = exposure.cve
+        alerts.append(
+            Alert(
+                detector=DETECTOR,
+                rule_id=check.id,
+                title=f"{check.title}: {exposure.cve}",
+                severity=exposure.severity,
+                attack=list(check.attack),
+                entities=entities,
+                first_seen=None,
+                last_seen=None,
+                explanation=f"{model.name}: {exposure.detail}",
+                evidence=evidence,
+                inputs=[InputRef(model.path, line=exposure.line)],
+                confidence=exposure.confidence_score,
+                rule_version=check.version,
+            )
+        )
+    return alerts
 
 
 @register(

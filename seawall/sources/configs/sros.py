@@ -30,11 +30,11 @@ from seawall.sources.configs.pathcfg import (
     to_int,
     word,
 )
-from seawall.sources.configs.tree import PathStatement, brace_tree, indent_tree
+from seawall.sources.configs.tree import PathStatement, brace_tree, indent_tree, split_lines
 
 _TIMOS = re.compile(r"TiMOS-[A-Z]-(\S+)\s+\S+\s+(?:Nokia|ALCATEL)\s+(.+?)\s+Copyright", re.I)
 _MD_CLI = re.compile(r"^\s*configure\s*\{", re.M)
-_TOP = frozenset({"configure", "persistent-indices", "echo", "exit"})
+_TOP = frozenset({"configure", "persistent-indices", "exit"})
 _SERVICES = {
     "telnet-server": "telnet",
     "telnet6-server": "telnet",
@@ -57,7 +57,17 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     header = _TIMOS.search(text[:4096])
     if header:
         model.version, model.platform = header.group(1), header.group(2)
-    tree = brace_tree(text) if _MD_CLI.search(text) else indent_tree(text, comment_prefixes=("#",))
+    if _MD_CLI.search(text):
+        tree = brace_tree(text)
+    else:
+        # Classic CLI prints ``echo "System Configuration"`` banners at column 0 inside
+        # ``configure``: read as comments so the indented blocks stay under ``configure``.
+        lines = split_lines(text)
+        echoes = [n for n, line in enumerate(lines) if line.startswith("echo ")]
+        for number in echoes:
+            lines[number] = "#"
+        builder.understood(n + 1 for n in echoes)
+        tree = indent_tree("\n".join(lines), comment_prefixes=("#",))
     statements, openers = flatten_with_openers(tree)
     mark_openers(builder, openers, lambda p: bool(p) and p[0] in _TOP)
     reader = _Reader(builder, openers)
@@ -113,8 +123,9 @@ class _Reader:
                 if address not in {s.address for s in self.model.ntp.servers}:
                     server = NtpServer(address, self.opener(w[: at + 3], line))
                     self.model.ntp.servers.append(server)
-                if "key-id" in t[at:] and t[-1] != "key-id":
-                    self.model.ntp.servers[-1].key = to_int(t[t.index("key-id") + 1])
+                for key_word in ("key-id", "key"):
+                    if key_word in t[at:-1]:
+                        self.model.ntp.servers[-1].key = to_int(t[t.index(key_word) + 1])
         elif key == "time" and "authentication-check" in t and t[-1] == "true":
             self.model.ntp.authenticate = True
         elif key == "grpc" and word(t, 1) == "admin-state":
@@ -124,8 +135,10 @@ class _Reader:
 
     def _security(self, w: Path, t: Path, line: int) -> None:
         key = word(t, 0)
-        if key in _SERVICES and len(t) > 1:
-            self.services.get(_SERVICES[key], line).enabled = t[1] in ("true", "enable")
+        if key in _SERVICES:
+            # MD-CLI ``telnet-server true``; classic ``telnet-server`` alone enables it
+            value = t[1] if len(t) > 1 else "true"
+            self.services.get(_SERVICES[key], line).enabled = value in ("true", "enable")
         elif key == "ssh" and word(t, 1) == "server-admin-state" and len(t) > 2:
             self.services.get("ssh", line).enabled = t[2] == "enable"
         elif "user" in t and (key == "user" or key == "user-params"):
@@ -174,16 +187,18 @@ class _Reader:
         server = self.servers.get((protocol, name))
         if server is None:
             server = self.servers[(protocol, name)] = AaaServer(protocol, "", line, name=name)
-        key, value = word(rest, 0), word(rest, 1)
-        if key == "address" and value is not None:
-            server.address = value
-            if server not in self.model.aaa.servers:
-                self.model.aaa.servers.append(server)
-        elif key == "secret" and value is not None:
-            server.key_type = "encrypted" if "hash" in rest or "hash2" in rest else "plain"
-            server.key_fingerprint = fingerprint(value)
-        elif key == "port":
-            server.port = to_int(value)
+        # MD-CLI writes one attribute per line, classic several on one line
+        for at in range(0, len(rest) - 1):
+            key, value = rest[at], rest[at + 1]
+            if key == "address":
+                server.address = value
+                if server not in self.model.aaa.servers:
+                    self.model.aaa.servers.append(server)
+            elif key == "secret":
+                server.key_type = "encrypted" if "hash" in rest or "hash2" in rest else "plain"
+                server.key_fingerprint = fingerprint(value)
+            elif key == "port":
+                server.port = to_int(value)
 
     def _router(self, w: Path, t: Path, line: int) -> None:
         # MD-CLI: router "Base" interface "X" ...; classic: router interface "X" ...

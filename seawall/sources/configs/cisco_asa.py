@@ -38,7 +38,7 @@ ASA_TOP = vocab.words(
     terminal jumbo-frame firewall mac-address flow-export console management-access service
     domain-name end auto-update context admin-context config-url allocate-interface
     compression scansafe anyconnect tls-proxy phone-proxy media-termination ctl-file ssl vpn
-    vpdn wccp multicast-routing route-map prefix-list crashinfo coredump password-policy
+    vpdn wccp multicast-routing route-map prefix-list crashinfo coredump
     dns-guard quota priority-queue virtual vpnsetup zonelabs-integrity ldap local-domain
     time-range regex ips csd hpm inspect module privilege cts smart-call-home
     access-list-compiled igmp pim mac-learn fragment established username-prompt
@@ -80,6 +80,12 @@ def h_passwd(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     if len(words) > 1 and not negated:
         stored = users.ASA_STORAGE.get(words[2], "unknown") if len(words) > 2 else "plain"
         ctx.secret("other", stored, node.line, "passwd")
+    return ctx.ok(node)
+
+
+def h_password_policy(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    """``password-policy minimum-length N`` (and complexity settings)."""
+    ctx.m.flags["password_strength_check"] = not negated
     return ctx.ok(node)
 
 
@@ -151,6 +157,8 @@ def h_access_list(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool
         return False
     if entry is None:
         return False
+    if kind != "remark" and all(e.action == "remark" for e in acl.entries):
+        acl.kind = kind  # a remark may come before the first entry says what the ACL is
     entry.seq = seq
     acl.entries.append(entry)
     return ctx.ok(node)
@@ -344,7 +352,9 @@ def h_tunnel_group(ctx: Ctx, node: Node, words: list[str], negated: bool) -> boo
     for child in node.children:
         child_words, _ = split_prefix(child.text)
         if "pre-shared-key" in child_words[:-1]:
-            ctx.secret("isakmp-key", "plain", child.line, peer)
+            value = child_words[child_words.index("pre-shared-key") + 1]
+            stored = "unknown" if set(value) == {"*"} else "plain"  # show run masks it
+            ctx.secret("isakmp-key", stored, child.line, peer)
     return ctx.ok(node)
 
 
@@ -384,6 +394,7 @@ TABLE: dict[str, Handler] = {
     "passwd": h_passwd,
     "username": users.h_username,
     "banner": h_banner,
+    "password-policy": h_password_policy,
     "boot": h_boot,
     "interface": make_interface_handler(_IFACE_EXTRA),
     "access-list": h_access_list,
@@ -425,7 +436,7 @@ def _bind_access_groups(ctx: AsaCtx) -> None:
 
 def parse(text: str, path: str, dialect: str = "cisco_asa") -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, vendor="Cisco", os="ASA")
-    tree = indent_tree(text, comment_prefixes=("!", ":"))
+    tree = indent_tree(text, comment_prefixes=("!", ":"), delimited_banners=False)
     ctx = AsaCtx(builder)
     ctx.port_groups = _service_groups(tree.root)
     statements = []

@@ -36,6 +36,7 @@ class IosCtx(Ctx):
         self.http_state: bool | None = None  # last ``[no] ip http server``
         self.http_ports: list[tuple[str, int, int]] = []  # (service, port, line)
         self.http_acl: str | None = None
+        self.http_auth: str | None = None  # ``ip http authentication METHOD``
 
 
 def _ios(ctx: Ctx) -> IosCtx:
@@ -112,6 +113,13 @@ def h_service(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
             ctx.m.logging.timestamps = not negated and words[3:4] == ["datetime"]
     elif sub not in _SERVICE_KNOWN:
         return False
+    return ctx.ok(node)
+
+
+def h_security(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    """``security passwords min-length N``: IOS rejects shorter passwords."""
+    if words[1:3] == ["passwords", "min-length"]:
+        ctx.m.flags["password_strength_check"] = not negated
     return ctx.ok(node)
 
 
@@ -253,6 +261,8 @@ def ip_http(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
         if not negated:
             name = "http" if sub == "port" else "https"
             ios.http_ports.append((name, int(words[1]), node.line))
+    elif sub == "authentication" and len(words) > 1 and not negated:
+        ios.http_auth = " ".join(words[1:])
     elif sub == "access-class" and len(words) > 1 and not negated:
         acl = words[-1]
         ios.http_acl = acl
@@ -346,6 +356,7 @@ TABLE: dict[str, Handler] = {
     "license": h_license,
     "service": h_service,
     "login": h_login,
+    "security": h_security,
     "banner": h_banner,
     "cdp": h_discovery,
     "lldp": h_discovery,
@@ -397,6 +408,13 @@ def _finish_http(ctx: IosCtx) -> None:
         for service in ctx.m.services:
             if service.name in ("http", "https"):
                 service.acl = ctx.http_acl
+    # The IOS HTTP server runs CLI at the user's privilege (``/level/15/exec/...``): say how
+    # users get it (the default authentication is the enable password).
+    servers = [s for s in ctx.m.services if s.name in ("http", "https") and s.port is None]
+    if any(s.enabled for s in servers):
+        ctx.m.flags["http_server_privilege"] = f"authentication {ctx.http_auth or 'enable'}"
+    elif servers:
+        ctx.m.flags["http_server_privilege"] = False
 
 
 def _os_name(ctx: IosCtx) -> str:

@@ -91,6 +91,7 @@ def _ikev2_keyring(ctx: Ctx, node: Node) -> None:
         if words[:1] != ["peer"] or len(words) < 2:
             continue
         address: str | None = None
+        keys: list[tuple[str, int]] = []
         for child in peer_node.children:
             child_words, _ = split_prefix(child.text)
             if child_words[:1] == ["address"] and len(child_words) > 1:
@@ -98,7 +99,9 @@ def _ikev2_keyring(ctx: Ctx, node: Node) -> None:
                 crypto_peer(ctx, address, "ikev2", child.line, words[1])
             elif child_words[:1] == ["pre-shared-key"] and len(child_words) > 1:
                 at = 2 if child_words[1] in ("local", "remote") else 1
-                ctx.secret("isakmp-key", key_type(child_words, at), child.line, words[1])
+                keys.append((key_type(child_words, at), child.line))
+        for secret_type, line in keys:
+            ctx.secret("isakmp-key", secret_type, line, address or words[1])
 
 
 def _match_identity(ctx: Ctx, node: Node, kind: str, profile: str) -> None:
@@ -157,9 +160,8 @@ def _span_statement(capture: Capture, words: list[str]) -> None:
     if not words:
         return
     if words[0] == "source" and len(words) > 1:
-        capture.source = capture.source or " ".join(
-            words[2:] if words[1] == "interface" else words[1:]
-        )
+        source = " ".join(words[2:] if words[1] == "interface" else words[1:])
+        capture.source = f"{capture.source}, {source}" if capture.source else source
     elif words[0] == "destination" and len(words) > 1:
         if "remote" in words and capture.kind == "span":
             capture.kind = "rspan"
@@ -178,7 +180,7 @@ def h_monitor(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
         return ctx.ok(node)
     if words[1] == "session" and len(words) > 3:
         name = words[2]
-        if words[3] == "type":
+        if words[3] == "type" and len(words) > 4:
             kind = "erspan" if "erspan" in words[4] else "rspan" if "rspan" in words[4] else "span"
             capture = _capture(ctx, kind, name, node.line)
             for child in node.children:

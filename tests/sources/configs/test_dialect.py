@@ -167,7 +167,29 @@ def test_fortios_blocks_become_paths() -> None:
         ),
         ("ip ospf message-digest-key 1 md5 7 XYZ", "ip ospf message-digest-key 1 md5 7 <redacted>"),
         ("    set password ENC SH2abc", "    set password ENC <redacted>"),
+        (" key encrypted 0822455D0A16", " key encrypted <redacted>"),
+        (" password clear hunter2", " password clear <redacted>"),
+        (
+            "snmp-server host 10.1.1.1 traps version 2c PUBCOMM udp-port 162",
+            "snmp-server host 10.1.1.1 traps version 2c <redacted> udp-port 162",
+        ),
+        ("snmp-server host 10.1.1.1 PUBCOMM", "snmp-server host 10.1.1.1 <redacted>"),
+        (
+            "snmp-server user u g v3 auth sha encrypted A priv aes encrypted P",
+            "snmp-server user u g v3 auth sha encrypted <redacted> priv aes encrypted <redacted>",
+        ),
+        ("snmp-server community read-write RW", "snmp-server community <redacted> RW"),
+        (" standby 1 authentication text Cisco123", " standby 1 authentication text <redacted>"),
+        ("rmon event 1 trap PUBLIC description x", "rmon event 1 trap <redacted> description x"),
         # Not secrets: left alone.
+        (
+            "snmp-server host 10.1.1.1 use-vrf management",
+            "snmp-server host 10.1.1.1 use-vrf management",
+        ),
+        (
+            "aaa authentication login default group tacacs+ local",
+            "aaa authentication login default group tacacs+ local",
+        ),
         ("crypto key generate rsa modulus 2048", "crypto key generate rsa modulus 2048"),
         ("key config-key password-encrypt", "key config-key password-encrypt"),
         ("ip ssh port 22022 rotary 1", "ip ssh port 22022 rotary 1"),

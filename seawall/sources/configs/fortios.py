@@ -41,11 +41,12 @@ from seawall.sources.configs.pathcfg import (
     Path,
     ServiceBook,
     cidr,
+    fast_tokens,
     interface_address,
     to_int,
     word,
 )
-from seawall.sources.configs.tree import Node, fortios_tree, tokens
+from seawall.sources.configs.tree import Node, fortios_tree
 
 # First word of a top-level ``config`` block FortiOS knows.
 KNOWN_TABLES = frozenset(
@@ -101,7 +102,7 @@ def statements(
     openers: dict[Path, int] = {}
 
     def visit(node: Node, path: Path) -> None:
-        words = tuple(tokens(node.text))
+        words = tuple(fast_tokens(node.text))
         if not words:
             return
         verb = words[0]

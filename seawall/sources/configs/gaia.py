@@ -22,9 +22,17 @@ from seawall.records.config import (
     fingerprint,
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type
-from seawall.sources.configs.pathcfg import InterfaceBook, Path, ServiceBook, cidr, to_int, word
+from seawall.sources.configs.pathcfg import (
+    InterfaceBook,
+    Path,
+    ServiceBook,
+    cidr,
+    set_statements,
+    to_int,
+    word,
+)
 from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import set_statements, split_lines
+from seawall.sources.configs.tree import split_lines
 
 KNOWN = frozenset(
     {

@@ -35,14 +35,14 @@ from seawall.sources.configs.pathcfg import (
     InterfaceBook,
     Path,
     ServiceBook,
-    clean_words,
     flatten_with_openers,
     mark_openers,
+    set_statements,
     to_int,
     word,
 )
 from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import PathStatement, brace_tree, set_statements, split_lines
+from seawall.sources.configs.tree import PathStatement, brace_tree, split_lines
 
 KNOWN_TOP = frozenset(
     {
@@ -80,7 +80,6 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     if _is_set_style(text):
         statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}
-        statements = [PathStatement(clean_words(s.words), s.line) for s in statements]
         lines = split_lines(text)
         for number in other:
             words = lines[number - 1].split()

@@ -39,15 +39,15 @@ from seawall.sources.configs.pathcfg import (
     Path,
     ServiceBook,
     cidr,
-    clean_words,
     flatten_with_openers,
     interface_address,
     mark_openers,
+    set_statements,
     to_int,
     word,
 )
 from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import PathStatement, brace_tree, set_statements, split_lines
+from seawall.sources.configs.tree import brace_tree, split_lines
 
 # Heads of a device-relative path (after the scope is stripped).
 KNOWN_HEADS = frozenset(
@@ -153,7 +153,6 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     if _is_set_style(text):
         statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}
-        statements = [PathStatement(clean_words(s.words), s.line) for s in statements]
         lines = split_lines(text)
         for number in other:
             words = lines[number - 1].split()

@@ -24,8 +24,14 @@ from seawall.records.config import (
     fingerprint,
 )
 from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
-from seawall.sources.configs.pathcfg import InterfaceBook, ServiceBook, interface_address, to_int
-from seawall.sources.configs.tree import Node, indent_tree, tokens
+from seawall.sources.configs.pathcfg import (
+    InterfaceBook,
+    ServiceBook,
+    fast_tokens,
+    interface_address,
+    to_int,
+)
+from seawall.sources.configs.tree import Node, indent_tree
 
 KNOWN = frozenset(
     {
@@ -53,7 +59,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     tree = indent_tree(text, comment_prefixes=(";",))
     reader = _Reader(builder)
     for node in tree.root.children:
-        words = tokens(node.text)
+        words = fast_tokens(node.text)
         if words and words[0] in KNOWN:
             builder.understood(node)
             reader.read(node, words)
@@ -152,7 +158,7 @@ class _Reader:
         interface = self.interfaces.get(name, line)
         interface.kind = "vlan" if kind == "vlan" else "physical"
         for child in node.children:
-            words = tokens(child.text)
+            words = fast_tokens(child.text)
             if words[:2] == ["ip", "address"] and len(words) > 2 and words[2][:1].isdigit():
                 mask = words[3] if len(words) > 3 else None
                 address = interface_address(words[2], mask)

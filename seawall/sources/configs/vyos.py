@@ -29,14 +29,14 @@ from seawall.sources.configs.pathcfg import (
     Path,
     ServiceBook,
     cidr,
-    clean_words,
     flatten_with_openers,
     mark_openers,
+    set_statements,
     to_int,
     word,
 )
 from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import PathStatement, brace_tree, set_statements, split_lines
+from seawall.sources.configs.tree import brace_tree, split_lines
 
 KNOWN = frozenset(
     {
@@ -69,7 +69,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
         model.version = release.group(1)
     if _is_set_style(text):
         found, other, structural = set_statements(text)
-        statements = [PathStatement(clean_words(s.words), s.line) for s in found]
+        statements = found
         openers: dict[Path, int] = {}
         lines = split_lines(text)
         for number in other:

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from seawall.records.config import DeviceConfig
 from seawall.sources.configs import parse_config_text
+from seawall.sources.configs.pathcfg import fast_tokens
+from seawall.sources.configs.tree import tokens
 
 CONFIGS = Path(__file__).parents[2] / "data" / "configs"
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -114,3 +116,9 @@ def test_damaged_corpus_files(dialect: str, data: st.DataObject) -> None:
         joined = "\n".join(lines)
         damaged = [joined[: data.draw(st.integers(0, len(joined)))]]
     check("\n".join(damaged), dialect)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list('ab "\t x1;{')), max_size=40))
+def test_fast_tokens_split_like_shlex(text: str) -> None:
+    assert fast_tokens(text) == tokens(text)

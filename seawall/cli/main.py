@@ -269,6 +269,13 @@ AUDIT_FORMATS = ("table", "json", "sarif", "html")
     help="check file or directory to use instead of the built-in rules/audit; repeatable",
 )
 @click.option("--no-kev", is_flag=True, help="skip matching versions to known-exploited CVEs")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML network map: internal space, approved tunnel peers and AAA servers",
+)
 def audit_cmd(
     paths: tuple[str, ...],
     baseline: str | None,
@@ -277,6 +284,7 @@ def audit_cmd(
     store_dir: str,
     check_paths: tuple[str, ...],
     no_kev: bool,
+    config_path: str | None,
 ) -> None:
     """Audit device configurations under PATHS: findings per device, worst first."""
     err = Console(stderr=True)
@@ -287,6 +295,7 @@ def audit_cmd(
             store_dir=store_dir,
             check_paths=list(check_paths),
             use_kev=not no_kev,
+            config_path=config_path,
         )
     except SeawallError as exc:
         err.print(f"[red]error:[/] {exc}")

@@ -108,19 +108,22 @@ def audit(
     store_dir: str = ".seawall",
     check_paths: Sequence[str] = (),
     use_kev: bool = True,
+    config_path: str | None = None,
     progress: Progress | None = None,
 ) -> AuditReport:
     """Audit every device configuration under ``paths``: checks, exposure and, with a
     baseline (a file or a directory of approved configs) or dated backups of one device,
     drift."""
+    from seawall.config import load_config
     from seawall.detect.audit.checks import load_checks
-    from seawall.detect.audit.run import audit_model
+    from seawall.detect.audit.run import audit_context, audit_model
     from seawall.detect.audit.snapshots import pair_baselines, series_pairs
     from seawall.intel.kev import load_kev
 
     started = time.monotonic()
     _missing([*paths, *([baseline] if baseline else [])])
     checks = load_checks(list(check_paths) or None)
+    context = audit_context(load_config(config_path).network)
     run_issues: list[ParseIssue] = []
     with EmbeddedStore(store_dir) as store:
         kev = load_kev(store_dir) if use_kev else None
@@ -143,7 +146,9 @@ def audit(
         for done, model in enumerate(models):
             if progress:
                 progress("audit", model.path, done, len(models))
-            found, changed = audit_model(model, checks, baseline=pairs.get(id(model)), kev=kev)
+            found, changed = audit_model(
+                model, checks, baseline=pairs.get(id(model)), kev=kev, context=context
+            )
             alerts.extend(found)
             changes.extend((model.name, c) for c in changed)
         alerts = sort_alerts(alerts)

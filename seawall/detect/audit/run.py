@@ -20,7 +20,9 @@ from seawall.detect.audit.checks import (
 )
 from seawall.detect.audit.drift import diff_configs
 from seawall.detect.audit.exposure import exposures
-from seawall.detect.base import DetectContext, RecordTables, register
+from seawall.detect.audit.predicates import AuditContext
+from seawall.detect.base import DetectContext, NetworkContext, RecordTables, register
+from seawall.netaddr import NetworkSet
 from seawall.records.alerts import Alert, InputRef
 from seawall.records.config import ConfigChange, DeviceConfig
 
@@ -30,6 +32,8 @@ DETECTOR = "config_audit"
 CONFIDENCE_STATIC = 0.9
 CONFIDENCE_DRIFT = 0.8
 EXPOSURE_CHECK = "ST-30"
+# Networks of approved peers/servers up to this size are expanded to their addresses.
+MAX_EXPANDED = 256
 
 
 def _entities(model: DeviceConfig, line: int | None) -> dict[str, Any]:
@@ -82,20 +86,44 @@ def finding_alert(
     )
 
 
+def audit_context(network: NetworkContext | None) -> AuditContext:
+    """What the operator's network map tells the checks: its internal space, and its approved
+    tunnel peers and AAA servers as inventories (single addresses and small networks, which
+    is what peers and servers are); an empty list means "not given", not "none approved"."""
+    if network is None:
+        return AuditContext()
+
+    def addresses(networks: NetworkSet) -> frozenset[str] | None:
+        found = {
+            str(address)
+            for net in networks.networks
+            if net.num_addresses <= MAX_EXPANDED
+            for address in (net if net.num_addresses > 1 else [net.network_address])
+        }
+        return frozenset(found) if found else None
+
+    return AuditContext(
+        internal_networks=tuple(str(n) for n in network.internal.networks),
+        known_tunnel_peers=addresses(network.allowed_tunnel_peers),
+        approved_aaa_servers=addresses(network.aaa_servers),
+    )
+
+
 def audit_model(
     model: DeviceConfig,
     checks: Sequence[Check],
     *,
     baseline: DeviceConfig | None = None,
     kev: Any = None,
+    context: AuditContext | None = None,
 ) -> tuple[list[Alert], list[ConfigChange]]:
     """Alerts for one device and, with a baseline, the changes since it. Exposure runs with
     or without a KEV catalog (without one, alerts lack the KEV details)."""
-    alerts = [finding_alert(model, f) for f in evaluate(model, checks)]
+    alerts = [finding_alert(model, f) for f in evaluate(model, checks, context)]
     changes: list[ConfigChange] = []
     if baseline is not None:
         changes = diff_configs(baseline, model)
-        for finding, change in findings_for_changes(changes, model, checks):
+        for finding, change in findings_for_changes(changes, model, checks, context):
             alerts.append(finding_alert(model, finding, change))
     alerts.extend(exposure_alerts(model, kev, checks))
     return alerts, changes
@@ -163,8 +191,9 @@ def config_audit(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     from seawall.sources.configs.source import models_from_table
 
     checks = load_checks()
+    context = audit_context(ctx.network)
     alerts: list[Alert] = []
     for model in models_from_table(tables.configs):
-        found, _ = audit_model(model, checks, kev=ctx.kev)
+        found, _ = audit_model(model, checks, kev=ctx.kev, context=context)
         alerts.extend(found)
     return alerts

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from seawall.records.config import ArchiveTarget, BootImage, DeviceConfig, Service
+from seawall.records.config import ArchiveTarget, BootImage, DeviceConfig, RoutingPeer, Service
 from seawall.sources.configs.base import ModelBuilder, blank_lines
 from seawall.sources.configs.ioslike import features, lines, routing, telemetry, users, vocab
 from seawall.sources.configs.ioslike.acl import h_access_list, named_acl
@@ -20,6 +20,8 @@ from seawall.sources.configs.ioslike.context import (
     Handler,
     delimited_bodies,
     dispatch,
+    key_type,
+    macro_bodies,
     split_prefix,
 )
 from seawall.sources.configs.ioslike.interfaces import make_interface_handler
@@ -120,6 +122,15 @@ def h_security(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     """``security passwords min-length N``: IOS rejects shorter passwords."""
     if words[1:3] == ["passwords", "min-length"]:
         ctx.m.flags["password_strength_check"] = not negated
+    return ctx.ok(node)
+
+
+def h_mpls(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    """``mpls ldp neighbor X password [T] K``: an authenticated LDP session."""
+    if words[1:3] == ["ldp", "neighbor"] and len(words) > 5 and words[4] == "password":
+        if not negated:
+            ctx.m.routing_peers.append(RoutingPeer("ldp", words[3], node.line, authenticated=True))
+            ctx.secret("other", key_type(words, 5, "password"), node.line, f"ldp {words[3]}")
     return ctx.ok(node)
 
 
@@ -357,6 +368,7 @@ TABLE: dict[str, Handler] = {
     "service": h_service,
     "login": h_login,
     "security": h_security,
+    "mpls": h_mpls,
     "banner": h_banner,
     "cdp": h_discovery,
     "lldp": h_discovery,
@@ -427,7 +439,7 @@ def _os_name(ctx: IosCtx) -> str:
 
 def parse(text: str, path: str, dialect: str = "cisco_ios") -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, vendor="Cisco", os="IOS")
-    messages = delimited_bodies(text)
+    messages = delimited_bodies(text) | macro_bodies(text)
     tree = indent_tree(blank_lines(text, messages))
     ctx = IosCtx(builder)
     dispatch(ctx, tree.root.children, TABLE, vocab.IOS_TOP)

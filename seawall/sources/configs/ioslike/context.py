@@ -207,15 +207,35 @@ def delimited_bodies(text: str) -> set[int]:
     return body
 
 
-def eos_banner_bodies(text: str) -> set[int]:
-    """Lines of EOS ``banner login|motd`` blocks: free text up to a line reading ``EOF``."""
+def bodies_until(text: str, opens: Callable[[str], bool], closer: str) -> set[int]:
+    """Lines of free-text blocks that start at a line ``opens`` accepts and end at a line
+    reading ``closer``; a block never closed is not a block (nothing is hidden)."""
     lines = split_lines(text)
     body: set[int] = set()
-    for index, line in enumerate(lines):
-        words = line.split()
-        if len(words) == 2 and words[0] == "banner" and not line.startswith(" "):
+    index = 0
+    while index < len(lines):
+        if opens(lines[index]):
             for offset in range(index + 1, len(lines)):
-                if lines[offset].strip() == "EOF":
+                if lines[offset].strip() == closer:
                     body.update(range(index + 2, offset + 2))
+                    index = offset
                     break
+        index += 1
     return body
+
+
+def _eos_banner(line: str) -> bool:
+    words = line.split()
+    return len(words) == 2 and words[0] == "banner" and not line.startswith(" ")
+
+
+def eos_banner_bodies(text: str) -> set[int]:
+    """Lines of EOS ``banner login|motd`` blocks: free text up to a line reading ``EOF``."""
+    return bodies_until(text, _eos_banner, "EOF") if "banner" in text else set()
+
+
+def macro_bodies(text: str) -> set[int]:
+    """IOS ``macro name X`` bodies: unindented commands up to a line reading ``@``."""
+    if "macro name" not in text:
+        return set()
+    return bodies_until(text, lambda line: line.startswith("macro name "), "@")

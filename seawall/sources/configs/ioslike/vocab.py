@@ -57,7 +57,7 @@ IOS_IP = words(
     hardware-forwarding unnumbered finger-server source-route-anything wlccp scp-server
     verify urpf sticky-arp irdp mobile cgmp igmp-snooping name forwarding
     local address ftp-server sdr-name traffic-export dhcp-client dhcp-server mtu proxy-arp
-    ssh-client sccp vrrp client smtp
+    ssh-client sccp vrrp client smtp nbar source ddns mfib bgp rip trigger-authentication
     """
 )
 
@@ -67,6 +67,7 @@ IOS_IPV6 = words(
     cef unicast-routing multicast-routing icmp dhcp source-route local enable-acl-cam-sharing
     global-mtu ioam nd neighbor prefix-list general-prefix host hop-limit mld pim flowset
     multicast snooping route-cache mfib nat ospf rip eigrp hardware verify access-list-compiled
+    destination-guard source-guard dhcp-ldra
     """
 )
 

@@ -489,10 +489,16 @@ class _Reader:
                             AclEntry("permit", entry_line, source=address, text=address)
                         )
                 model.acl_uses.append(AclUse(acl_name, "interface", line, owner=name))
+            # Like ASA ``ssh A M iface``: where one source network (or any) may connect.
+            allowed = "any" if not profile.permitted else None
+            if len(profile.permitted) == 1:
+                allowed = profile.permitted[0][0]
             for service_name in profile.services:
                 service = self.services.get(service_name, line, interface=name)
                 service.acl = acl_name
                 service.options["profile"] = profile_name
+                if allowed is not None:
+                    service.options["allowed"] = allowed
         for tunnel in self.tunnels.values():
             gateway = self.ike_gateways.get(tunnel.gateway or "")
             if gateway and tunnel.interface is not None:

@@ -373,6 +373,10 @@ def test_crafted_management_exposure() -> None:
         ("https", True, "ethernet1/1", acl, 23),
         ("ssh", True, "ethernet1/1", acl, 23),
     ]
+    assert model.service("https")[0].options == {
+        "profile": "allow-mgmt",
+        "allowed": "203.0.113.0/24",  # the profile's only permitted-ip
+    }
     assert [s.options for s in model.service("globalprotect")] == [
         {"role": "portal", "name": "GP-PORTAL"},
         {"role": "gateway", "name": "GP-GW"},
@@ -416,3 +420,16 @@ def test_unknown_heads_stay_unknown() -> None:
         "set deviceconfig system hostname a\nset frobnicate x\nnonsense\n", "x", "paloalto_panos"
     )
     assert parsed.model is not None and parsed.model.unknown_lines == [2, 3]
+
+
+def test_management_profile_without_permitted_ip_is_open_to_any_source() -> None:
+    text = (
+        "set network profiles interface-management-profile open https yes\n"
+        "set network profiles interface-management-profile unused ssh yes\n"
+        "set network interface ethernet ethernet1/3 layer3 interface-management-profile open\n"
+    )
+    model = _crafted(text)
+    # the unused profile offers nothing: only bound profiles become services
+    assert [(s.name, s.interface, s.options, s.line) for s in model.services] == [
+        ("https", "ethernet1/3", {"profile": "open", "allowed": "any"}, 3)
+    ]

@@ -127,10 +127,10 @@ def h_security(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
 
 def h_mpls(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     """``mpls ldp neighbor X password [T] K``: an authenticated LDP session."""
-    if words[1:3] == ["ldp", "neighbor"] and len(words) > 5 and words[4] == "password":
-        if not negated:
-            ctx.m.routing_peers.append(RoutingPeer("ldp", words[3], node.line, authenticated=True))
-            ctx.secret("other", key_type(words, 5, "password"), node.line, f"ldp {words[3]}")
+    password = words[1:3] == ["ldp", "neighbor"] and len(words) > 5 and words[4] == "password"
+    if password and not negated:
+        ctx.m.routing_peers.append(RoutingPeer("ldp", words[3], node.line, authenticated=True))
+        ctx.secret("other", key_type(words, 5, "password"), node.line, f"ldp {words[3]}")
     return ctx.ok(node)
 
 

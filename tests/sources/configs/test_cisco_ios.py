@@ -463,6 +463,7 @@ route-map UNUSED permit 10
 router ospf 1
  network 10.0.0.0 0.0.0.255 area 0
  network 192.168.5.0 0.0.0.255 area 1
+mpls ldp neighbor 10.0.0.2 password 7 0822455D0A16
 router bgp 65000
  neighbor PEERS peer-group
  neighbor PEERS password 7 0822455D0A16
@@ -511,7 +512,7 @@ def test_crafted_config_is_fully_understood() -> None:
     assert model.flags["small_servers"] and model.flags["finger"] and model.flags["cdp_global"]
     assert (model.flags["mpp"], model.flags["copp"]) == (True, True)
     assert [(b.image, b.line) for b in model.boot_images] == [
-        ("flash:c8000v-universalk9.17.03.04a.SPA.bin", 96)
+        ("flash:c8000v-universalk9.17.03.04a.SPA.bin", 97)
     ]
 
 
@@ -560,6 +561,7 @@ def test_crafted_aaa_users_and_keys() -> None:
         ("isakmp-key", "6"),
         ("isakmp-key", "plain"),
         ("ospf-key", "7"),
+        ("other", "7"),  # mpls ldp neighbor password
         ("bgp-password", "7"),
         ("snmp-auth", "plain"),
         ("ntp-key", "7"),
@@ -608,6 +610,7 @@ def test_crafted_routing_peers_and_logging() -> None:
     model = crafted()
     peers = [(p.protocol, p.neighbor, p.authenticated, p.remote_as) for p in model.routing_peers]
     assert peers == [
+        ("ldp", "10.0.0.2", True, None),
         ("bgp", "198.51.100.1", True, "65001"),  # password on its peer group
         ("bgp", "198.51.100.2", False, "65002"),
         ("ospf", "GigabitEthernet1", True, None),
@@ -641,3 +644,13 @@ def test_unknown_statements_stay_unknown() -> None:
     model = parse_config_text(text, "r.cfg", "cisco_ios").model
     assert model is not None
     assert model.unknown_lines == [2, 5]
+
+
+def test_macro_bodies_are_not_statements() -> None:
+    # ``macro name`` bodies are unindented commands up to ``@``: not top-level statements.
+    text = "macro name ACCESS\nswitchport mode access\nfrobnicate\n@\ninterface Gi1\n shutdown\n"
+    model = parse_config_text(text, "m.cfg", "cisco_ios").model
+    assert model is not None and model.unknown_lines == []
+    assert [(i.name, i.shutdown) for i in model.interfaces] == [("Gi1", True)]
+    unclosed = parse_config_text("macro name X\nfrobnicate\n", "m.cfg", "cisco_ios").model
+    assert unclosed is not None and unclosed.unknown_lines == [2]  # nothing hidden

@@ -6,9 +6,11 @@ import sys
 import tempfile
 from collections.abc import Callable
 from importlib import resources
+from typing import NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from seawall import __version__, commands
@@ -198,8 +200,7 @@ def _run_hunt(
                 progress=progress,
             )
     except SeawallError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+        _error(err, exc)
     _emit(report, fmt, out, err)
 
 
@@ -298,8 +299,7 @@ def audit_cmd(
             config_path=config_path,
         )
     except SeawallError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+        _error(err, exc)
     if fmt == "sarif":
         import json
 
@@ -331,8 +331,7 @@ def inventory_cmd(paths: tuple[str, ...], fmt: str) -> None:
     try:
         devices, files = commands.inventory(list(paths))
     except SeawallError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+        _error(err, exc)
     if fmt == "json":
         for device in devices:
             sys.stdout.write(json.dumps(device.to_dict()) + "\n")
@@ -368,9 +367,14 @@ def update_kev_cmd(path: str, store_dir: str) -> None:
     try:
         summary = commands.update_kev(path, store_dir=store_dir)
     except SeawallError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+        _error(err, exc)
     Console().print(summary)
+
+
+def _error(err: Console, exc: Exception) -> NoReturn:
+    """One unwrapped line (file names stay greppable), then exit status 2."""
+    err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
+    sys.exit(2)
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(\b(?:standby|vrrp|glbp)\s+(?:\d+\s+)?authentication\s+(?:text\s+)?)"
         r"(?!(?:md5|key-chain|<redacted>)\b)" + _VALUE,
         # JunOS / SR OS / PAN-OS / FortiOS hashed or encrypted forms.
-        r"(\b(?:encrypted-password|phash|psksecret|hash)\s+(?:ENC\s+)?)" + _VALUE,
+        r"(\b(?:encrypted-password|phash|psksecret|password-hash)\s+(?:ENC\s+)?)" + _VALUE,
         # SNMPv3 auth/priv secrets: ``auth sha [encrypted] SECRET priv aes 128 SECRET``.
         r"(\bauth\s+(?:md5|sha\S*)\s+(?:encrypted\s+|clear\s+|\d\s+)?)(?!<redacted>)" + _VALUE,
         r"(\bpriv\s+(?:des\S*|3des|aes(?:\s+\d+)?)\s+(?:encrypted\s+|clear\s+|\d\s+)?)"

@@ -183,6 +183,10 @@ def test_fortios_blocks_become_paths() -> None:
         ("rmon event 1 trap PUBLIC description x", "rmon event 1 trap <redacted> description x"),
         # Not secrets: left alone.
         (
+            " port-channel load-balance symmetric-hash mac-ip",
+            " port-channel load-balance symmetric-hash mac-ip",
+        ),
+        (
             "snmp-server host 10.1.1.1 use-vrf management",
             "snmp-server host 10.1.1.1 use-vrf management",
         ),

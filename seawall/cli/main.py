@@ -353,6 +353,45 @@ def inventory_cmd(paths: tuple[str, ...], fmt: str) -> None:
             err.print(f"  [yellow]skipped[/] {issue}", highlight=False, soft_wrap=True)
 
 
+@cli.command("checks")
+@click.option("--markdown", is_flag=True, help="print the full catalogue as Markdown")
+def list_checks(markdown: bool) -> None:
+    """List the configuration audit checks (rules/audit)."""
+    from seawall.detect.audit.catalog import render_markdown
+    from seawall.detect.audit.checks import load_checks
+
+    if markdown:
+        sys.stdout.write(render_markdown())
+        return
+    console = Console()
+    for check in load_checks():
+        console.print(
+            f"[bold]{check.id}[/] {check.severity:8} {escape(check.title)} "
+            f"[dim]({', '.join(check.attack) or '-'})[/]",
+            highlight=False,
+        )
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Detection content: lint rule files."""
+
+
+@rules_group.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def rules_lint(paths: tuple[str, ...]) -> None:
+    """Lint audit check files (default: the built-in rules/audit). Exit status 1 on findings."""
+    from seawall.detect.audit.lint import lint_checks
+
+    findings = lint_checks(list(paths) or None)
+    console = Console()
+    for finding in findings:
+        console.print(escape(str(finding)), highlight=False, soft_wrap=True)
+    errors = sum(1 for f in findings if f.level == "error")
+    console.print(f"{len(findings)} finding(s), {errors} error(s)")
+    sys.exit(1 if findings else 0)
+
+
 @cli.group("intel")
 def intel_group() -> None:
     """Threat intelligence: known-exploited vulnerabilities catalog."""

@@ -20,6 +20,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check seawall tests bench
+	$(BIN)/ruff format --check seawall tests bench
 	$(BIN)/mypy seawall
 
 bench: $(STAMP)

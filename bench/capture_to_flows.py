@@ -178,8 +178,12 @@ def load_average() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--packets", type=int, default=2_000_000)
-    parser.add_argument("--mix-packets", type=int, default=1_000_000,
-                        help="size of the DNS/SNMP/HTTP-only workload (0: skip it)")
+    parser.add_argument(
+        "--mix-packets",
+        type=int,
+        default=1_000_000,
+        help="size of the DNS/SNMP/HTTP-only workload (0: skip it)",
+    )
     parser.add_argument("--nfstream-packets", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

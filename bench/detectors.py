@@ -112,18 +112,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flows", type=int, default=10_000_000)
     parser.add_argument("--batch", type=int, default=1_000_000)
-    parser.add_argument(
-        "--partitions", type=int, default=10, help="0: chosen from the row count"
-    )
+    parser.add_argument("--partitions", type=int, default=10, help="0: chosen from the row count")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", choices=["ours", "peer"])
     parser.add_argument("--files", default="")
     args = parser.parse_args()
     if args.child:
-        print(
-            json.dumps(child(args.child, args.files.split(","), args.partitions, args.workers))
-        )
+        print(json.dumps(child(args.child, args.files.split(","), args.partitions, args.workers)))
         return
     files = generate(args.flows, args.batch)
     load_before = Path("/proc/loadavg").read_text().split()[:3]

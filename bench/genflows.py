@@ -52,8 +52,26 @@ RESOLVERS = ("10.255.0.1", "10.255.0.2", "10.255.0.3", "10.255.0.4")
 NTP_SERVERS = tuple(f"23.{255}.1.{i}" for i in range(1, 9))
 TLDS = ("com", "net", "org", "io", "de", "fr", "co.uk", "cloud", "app", "tv")
 WORDS = (
-    "mail", "cdn", "static", "img", "api", "www", "login", "video", "news", "shop", "edge",
-    "media", "assets", "update", "sync", "push", "auth", "data", "ads", "metrics",
+    "mail",
+    "cdn",
+    "static",
+    "img",
+    "api",
+    "www",
+    "login",
+    "video",
+    "news",
+    "shop",
+    "edge",
+    "media",
+    "assets",
+    "update",
+    "sync",
+    "push",
+    "auth",
+    "data",
+    "ads",
+    "metrics",
 )
 
 PLANTED = {
@@ -210,16 +228,39 @@ def _planted(rng: np.random.Generator, first_frame: int) -> pa.Table:
     rows: dict[str, list[object]] = {
         k: []
         for k in (
-            "start", "dur", "src", "sport", "dst", "dport", "transport", "sbytes", "dbytes",
-            "spk", "dpk", "sflags", "dflags", "reason", "name", "label",
+            "start",
+            "dur",
+            "src",
+            "sport",
+            "dst",
+            "dport",
+            "transport",
+            "sbytes",
+            "dbytes",
+            "spk",
+            "dpk",
+            "sflags",
+            "dflags",
+            "reason",
+            "name",
+            "label",
         )
     }
 
     def add(
-        start: np.ndarray, dur: np.ndarray | int, src: str, dst: str | list[str], dport: object,
-        transport: str = "tcp", sbytes: object = 600, dbytes: object = 4000,
-        sflags: int | None = 0x1B, dflags: int | None = 0x1B, reason: str = "fin",
-        name: list[str] | None = None, label: str | None = None,
+        start: np.ndarray,
+        dur: np.ndarray | int,
+        src: str,
+        dst: str | list[str],
+        dport: object,
+        transport: str = "tcp",
+        sbytes: object = 600,
+        dbytes: object = 4000,
+        sflags: int | None = 0x1B,
+        dflags: int | None = 0x1B,
+        reason: str = "fin",
+        name: list[str] | None = None,
+        label: str | None = None,
     ) -> None:
         k = len(start)
         rows["start"] += list(T0 + np.asarray(start, dtype=np.int64))
@@ -243,36 +284,133 @@ def _planted(rng: np.random.Generator, first_frame: int) -> pa.Table:
         count = DAY_US // (period * 1_000_000) - 1
         ticks = np.arange(count) * period * 1e6 + rng.uniform(-0.1, 0.1, count) * period * 1e6
         ticks = np.clip(ticks + period * 1e6, 0, DAY_US - 1)
-        add(ticks, 400_000, f"10.0.0.{11 + i}", f"185.220.101.{1 + i}", 443,
-            sbytes=rng.integers(500, 540, count), dbytes=rng.integers(900, 1100, count))
-    add(np.array([3_600e6]), int(6 * 3_600e6), "10.0.0.21", "45.77.1.1", 22,
-        sbytes=40_000_000, dbytes=2_000_000)
-    add(np.array([1_800e6]), int(13 * 3_600e6), "10.0.0.22", "45.77.1.2", 443,
-        sbytes=5_000_000, dbytes=90_000_000)
+        add(
+            ticks,
+            400_000,
+            f"10.0.0.{11 + i}",
+            f"185.220.101.{1 + i}",
+            443,
+            sbytes=rng.integers(500, 540, count),
+            dbytes=rng.integers(900, 1100, count),
+        )
+    add(
+        np.array([3_600e6]),
+        int(6 * 3_600e6),
+        "10.0.0.21",
+        "45.77.1.1",
+        22,
+        sbytes=40_000_000,
+        dbytes=2_000_000,
+    )
+    add(
+        np.array([1_800e6]),
+        int(13 * 3_600e6),
+        "10.0.0.22",
+        "45.77.1.2",
+        443,
+        sbytes=5_000_000,
+        dbytes=90_000_000,
+    )
     sweep = [f"23.{(i >> 8) & 255}.{i & 255}.{7}" for i in range(3000)]
-    add(np.sort(rng.uniform(40_000e6, 40_600e6, 3000)), 0, "10.0.0.31", sweep, 445,
-        sbytes=60, dbytes=0, sflags=0x02, dflags=0, reason="idle_timeout")
-    add(np.sort(rng.uniform(50_000e6, 50_120e6, 1000)), 0, "198.51.100.7", "10.0.0.5",
-        rng.permutation(np.arange(1, 1001)), sbytes=60, dbytes=40, sflags=0x02, dflags=0x14,
-        reason="rst")
-    add(np.sort(rng.uniform(30_000e6, 32_400e6, 400)), 3_000_000, "203.0.113.50", "10.200.0.10",
-        22, sbytes=rng.integers(1900, 2100, 400), dbytes=rng.integers(2900, 3100, 400))
-    add(np.sort(rng.uniform(7_200e6, 14_400e6, 20)), 600_000_000, "10.0.0.41", "91.219.236.9",
-        443, sbytes=300_000_000, dbytes=20_000)
-    add(np.array([20_000e6]), 900_000_000, "10.0.0.51", "10.200.0.1", 23, sbytes=8_000,
-        dbytes=40_000)
-    add(np.array([21_000e6]), 2_000_000, "198.51.100.9", "10.200.0.2", 4786, sbytes=1_500,
-        dbytes=300)
-    add(np.array([22_000e6]), 600_000_000, "10.0.0.52", "10.200.0.3", 57722, sbytes=9_000,
-        dbytes=60_000, label="ssh")
-    add(np.array([23_000e6]), 3_000_000_000, "10.200.0.1", "185.243.115.4", 0, transport="gre",
-        sbytes=50_000_000, dbytes=4_000_000, sflags=None, dflags=None, reason="idle_timeout")
+    add(
+        np.sort(rng.uniform(40_000e6, 40_600e6, 3000)),
+        0,
+        "10.0.0.31",
+        sweep,
+        445,
+        sbytes=60,
+        dbytes=0,
+        sflags=0x02,
+        dflags=0,
+        reason="idle_timeout",
+    )
+    add(
+        np.sort(rng.uniform(50_000e6, 50_120e6, 1000)),
+        0,
+        "198.51.100.7",
+        "10.0.0.5",
+        rng.permutation(np.arange(1, 1001)),
+        sbytes=60,
+        dbytes=40,
+        sflags=0x02,
+        dflags=0x14,
+        reason="rst",
+    )
+    add(
+        np.sort(rng.uniform(30_000e6, 32_400e6, 400)),
+        3_000_000,
+        "203.0.113.50",
+        "10.200.0.10",
+        22,
+        sbytes=rng.integers(1900, 2100, 400),
+        dbytes=rng.integers(2900, 3100, 400),
+    )
+    add(
+        np.sort(rng.uniform(7_200e6, 14_400e6, 20)),
+        600_000_000,
+        "10.0.0.41",
+        "91.219.236.9",
+        443,
+        sbytes=300_000_000,
+        dbytes=20_000,
+    )
+    add(
+        np.array([20_000e6]),
+        900_000_000,
+        "10.0.0.51",
+        "10.200.0.1",
+        23,
+        sbytes=8_000,
+        dbytes=40_000,
+    )
+    add(
+        np.array([21_000e6]),
+        2_000_000,
+        "198.51.100.9",
+        "10.200.0.2",
+        4786,
+        sbytes=1_500,
+        dbytes=300,
+    )
+    add(
+        np.array([22_000e6]),
+        600_000_000,
+        "10.0.0.52",
+        "10.200.0.3",
+        57722,
+        sbytes=9_000,
+        dbytes=60_000,
+        label="ssh",
+    )
+    add(
+        np.array([23_000e6]),
+        3_000_000_000,
+        "10.200.0.1",
+        "185.243.115.4",
+        0,
+        transport="gre",
+        sbytes=50_000_000,
+        dbytes=4_000_000,
+        sflags=None,
+        dflags=None,
+        reason="idle_timeout",
+    )
     alphabet = np.array(list("abcdefghijklmnopqrstuvwxyz234567"))
     labels = ["".join(alphabet[rng.integers(0, 32, 52)]) for _ in range(2000)]
-    add(np.sort(rng.uniform(60_000e6, 63_600e6, 2000)), 20_000, "10.0.0.61", RESOLVERS[0], 53,
-        transport="udp", sbytes=rng.integers(110, 130, 2000), dbytes=rng.integers(200, 300, 2000),
-        sflags=None, dflags=None, reason="idle_timeout",
-        name=[f"{label}.t.exfil-cdn.net" for label in labels])
+    add(
+        np.sort(rng.uniform(60_000e6, 63_600e6, 2000)),
+        20_000,
+        "10.0.0.61",
+        RESOLVERS[0],
+        53,
+        transport="udp",
+        sbytes=rng.integers(110, 130, 2000),
+        dbytes=rng.integers(200, 300, 2000),
+        sflags=None,
+        dflags=None,
+        reason="idle_timeout",
+        name=[f"{label}.t.exfil-cdn.net" for label in labels],
+    )
 
     n = len(rows["start"])
     start = np.array(rows["start"], dtype=np.int64)

@@ -22,8 +22,12 @@ def test_threshold_override_and_network_map_apply(tmp_path):
     )
     paths = [str(DATA / "bruteforce"), str(DATA / "tunnels" / "zeek_gre-sample.pcap")]
     plain = hunt(paths, store_dir=str(tmp_path / "a"), detectors=["bruteforce", "tunnels"])
-    tuned = hunt(paths, store_dir=str(tmp_path / "b"), config_path=str(config),
-                 detectors=["bruteforce", "tunnels"])
+    tuned = hunt(
+        paths,
+        store_dir=str(tmp_path / "b"),
+        config_path=str(config),
+        detectors=["bruteforce", "tunnels"],
+    )
     # Zeek's default limit (30) stays quiet on 11 guesses; the override (10) fires.
     assert not [a for a in plain.alerts if a.detector == "bruteforce"]
     assert [a for a in tuned.alerts if a.detector == "bruteforce"]

@@ -220,9 +220,7 @@ def run_partitioned(
         raise ValueError(f"unknown record kinds: {sorted(unknown)}")
     selected = list(names) if names is not None else None
     chosen = plan(inputs, partitions, rows_per_partition)
-    whole = {
-        attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in GLOBAL_KINDS.items()
-    }
+    whole = {attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in GLOBAL_KINDS.items()}
     if chosen.partitions == 1:
         tables = RecordTables(
             **{attr: _read_whole(inputs.get(kind, ()), kind) for kind, attr in KINDS.items()},

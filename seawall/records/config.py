@@ -517,9 +517,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
     hints = _hints(cls)
-    kwargs = {
-        f.name: _convert(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data
-    }
+    kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data}
     return cls(**kwargs)
 
 
@@ -535,9 +533,7 @@ def _convert(tp: Any, value: Any) -> Any:
         return [_convert(args[0], v) for v in value]
     if origin is dict:
         key_type = args[0]
-        return {
-            (int(k) if key_type is int else k): _convert(args[1], v) for k, v in value.items()
-        }
+        return {(int(k) if key_type is int else k): _convert(args[1], v) for k, v in value.items()}
     if isinstance(tp, type) and is_dataclass(tp):
         return _build(tp, value)
     return value

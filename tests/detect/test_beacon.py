@@ -27,11 +27,21 @@ def _us(seconds: np.ndarray | list[float]) -> list[int]:
     return [round(float(s) * 1e6) for s in seconds]
 
 
-def _flows(starts: list[float], *, src: str = "10.1.1.5", dst: str | list[str] = "203.0.113.7",
-           transport: str = "udp", sizes: list[int] | int = 246, dport: int = 7011,
-           sport: list[int] | None = None, duration: float = 0.05,
-           src_flags: int | None = None, dst_flags: int | None = None,
-           end_reason: str | list[str] = "idle_timeout", extra: dict | None = None) -> Any:
+def _flows(
+    starts: list[float],
+    *,
+    src: str = "10.1.1.5",
+    dst: str | list[str] = "203.0.113.7",
+    transport: str = "udp",
+    sizes: list[int] | int = 246,
+    dport: int = 7011,
+    sport: list[int] | None = None,
+    duration: float = 0.05,
+    src_flags: int | None = None,
+    dst_flags: int | None = None,
+    end_reason: str | list[str] = "idle_timeout",
+    extra: dict | None = None,
+) -> Any:
     n = len(starts)
     columns: dict[str, Any] = {
         "event.start": _us(starts),
@@ -79,7 +89,7 @@ def test_robust_stats_match_numpy_per_group() -> None:
         assert stats.median[g] == pytest.approx(np.median(v))
         assert stats.mad[g] == pytest.approx(np.median(np.abs(v - np.median(v))))
         half = len(v) // 2
-        q1, q3 = np.median(v[:half]), np.median(v[len(v) - half:])  # Tukey's hinges
+        q1, q3 = np.median(v[:half]), np.median(v[len(v) - half :])  # Tukey's hinges
         expected = (q1 + q3 - 2 * np.median(v)) / (q3 - q1)
         assert stats.skew[g] == pytest.approx(expected)
 
@@ -134,8 +144,11 @@ def test_perfect_udp_beacon_with_new_source_ports_scores_by_pair() -> None:
     assert ev["events"] == 11 and ev["interval_median_s"] == 60.0 and ev["interval_mad_s"] == 0
     assert ev["intervals_s"] == [60.0] * 10
     assert sum(ev["histogram"]["counts"]) == 11
-    assert lab.entities == {"source.ip": "10.1.1.5", "destination.ip": "203.0.113.7",
-                            "destination.port": 7011}
+    assert lab.entities == {
+        "source.ip": "10.1.1.5",
+        "destination.ip": "203.0.113.7",
+        "destination.port": 7011,
+    }
     assert "T1095" in lab.attack
     assert lab.inputs[0].file == "crafted.pcap" and lab.inputs[0].frame == 1
     assert "60.0 s" in lab.explanation
@@ -161,8 +174,11 @@ def test_evidence_lists_are_capped() -> None:
 def test_failed_tcp_retries_in_the_same_second_are_one_attempt() -> None:
     # Every 60 s a SYN is rejected (RST, no SYN-ACK) and retried twice within a second.
     starts = sorted(T0 + 60.0 * i + d for i in range(10) for d in (0.0, 0.3, 0.9))
-    tables = RecordTables(flows=_flows(starts, transport="tcp", dport=443, src_flags=0x02,
-                                       dst_flags=0x14, end_reason="rst"))
+    tables = RecordTables(
+        flows=_flows(
+            starts, transport="tcp", dport=443, src_flags=0x02, dst_flags=0x14, end_reason="rst"
+        )
+    )
     (alert,) = _run(tables, "lab")
     assert alert.evidence["events"] == 10
     assert alert.evidence["interval_median_s"] == pytest.approx(60.0)
@@ -174,10 +190,18 @@ def test_split_records_of_one_long_connection_are_not_a_beacon() -> None:
     # One TCP session cut by a 1800 s active timeout: only the first record has a SYN.
     starts = [T0 + 1800.0 * i for i in range(6)]
     n = len(starts)
-    flows = _flows(starts, transport="tcp", duration=1799.0, sport=[50_000] * n, dport=22,
-                   end_reason="active_timeout",
-                   extra={"source.tcp_flags": [0x12] + [0x18] * (n - 1),
-                          "destination.tcp_flags": [0x12] + [0x18] * (n - 1)})
+    flows = _flows(
+        starts,
+        transport="tcp",
+        duration=1799.0,
+        sport=[50_000] * n,
+        dport=22,
+        end_reason="active_timeout",
+        extra={
+            "source.tcp_flags": [0x12] + [0x18] * (n - 1),
+            "destination.tcp_flags": [0x12] + [0x18] * (n - 1),
+        },
+    )
     assert _run(RecordTables(flows=flows), "lab") == []
     # A UDP flow cut at the active timeout is folded the same way.
     udp = _flows(starts, duration=1799.0, sport=[51_000] * n, end_reason="active_timeout")
@@ -207,24 +231,40 @@ def test_sub_second_bursts_are_not_beacons() -> None:
 def test_server_name_beacon_across_rotating_addresses() -> None:
     starts = [T0 + 60.0 * i for i in range(15)]
     addresses = [f"198.51.100.{i % 5 + 1}" for i in range(15)]
-    flows = _flows(starts, dst=addresses, transport="tcp", dport=443, sizes=900,
-                   extra={"tls.client.server_name": ["Updates.Example.NET"] * 15})
+    flows = _flows(
+        starts,
+        dst=addresses,
+        transport="tcp",
+        dport=443,
+        sizes=900,
+        extra={"tls.client.server_name": ["Updates.Example.NET"] * 15},
+    )
     alerts = _run(RecordTables(flows=flows), "lab")
     assert [a.rule_id for a in alerts] == ["beacon.server_name"]
     assert alerts[0].entities["url.domain"] == "updates.example.net"
     assert len(alerts[0].evidence["destination_ips"]) == 5
     # A name on one address that already beacons at pair level is not reported twice.
-    single = _flows(starts, transport="tcp", dport=443, sizes=900,
-                    extra={"tls.client.server_name": ["updates.example.net"] * 15})
+    single = _flows(
+        starts,
+        transport="tcp",
+        dport=443,
+        sizes=900,
+        extra={"tls.client.server_name": ["updates.example.net"] * 15},
+    )
     assert [a.rule_id for a in _run(RecordTables(flows=single), "lab")] == ["beacon.connection"]
 
 
 def test_bad_rows_are_ignored_not_fatal() -> None:
     starts = [T0 + 60.0 * i for i in range(8)]
     good = _flows(starts)
-    bad = from_columns("flow", {"event.start": [None, _us([T0])[0]],
-                                "source.ip": ["10.1.1.5", None],
-                                "destination.ip": ["203.0.113.7", "203.0.113.7"]})
+    bad = from_columns(
+        "flow",
+        {
+            "event.start": [None, _us([T0])[0]],
+            "source.ip": ["10.1.1.5", None],
+            "destination.ip": ["203.0.113.7", "203.0.113.7"],
+        },
+    )
     alerts = _run(RecordTables(flows=_concat(good, bad)), "lab")
     assert len(alerts) == 1 and alerts[0].evidence["events"] == 8
     assert _run(RecordTables()) == []
@@ -233,22 +273,29 @@ def test_bad_rows_are_ignored_not_fatal() -> None:
 # ---------------------------------------------------------------- request level
 
 
-def _transactions(times: list[float], kind: str = "http_request", sizes: int | list[int] = 700,
-                  direction: str = "client") -> Any:
+def _transactions(
+    times: list[float],
+    kind: str = "http_request",
+    sizes: int | list[int] = 700,
+    direction: str = "client",
+) -> Any:
     n = len(times)
-    return from_columns("transaction", {
-        "event.start": _us(times),
-        "source.ip": ["10.1.1.9"] * n,
-        "source.port": [35_540] * n,
-        "destination.ip": ["172.18.0.2"] * n,
-        "destination.port": [8888] * n,
-        "network.transport": ["tcp"] * n,
-        "transaction.kind": [kind] * n,
-        "transaction.direction": [direction] * n,
-        "transaction.bytes": sizes if isinstance(sizes, list) else [sizes] * n,
-        "input.file": ["crafted.pcap"] * n,
-        "input.frame": list(range(10, 10 + n)),
-    })
+    return from_columns(
+        "transaction",
+        {
+            "event.start": _us(times),
+            "source.ip": ["10.1.1.9"] * n,
+            "source.port": [35_540] * n,
+            "destination.ip": ["172.18.0.2"] * n,
+            "destination.port": [8888] * n,
+            "network.transport": ["tcp"] * n,
+            "transaction.kind": [kind] * n,
+            "transaction.direction": [direction] * n,
+            "transaction.bytes": sizes if isinstance(sizes, list) else [sizes] * n,
+            "input.file": ["crafted.pcap"] * n,
+            "input.frame": list(range(10, 10 + n)),
+        },
+    )
 
 
 def test_requests_inside_one_connection_are_scored() -> None:
@@ -275,8 +322,9 @@ def test_one_request_alert_per_connection_keeps_the_best_kind() -> None:
     noisy = [int(x) for x in rng.integers(40, 3000, 20)]
     import pyarrow as pa
 
-    both = pa.concat_tables([_transactions(times, "tcp_burst", noisy),
-                             _transactions(times, "http_request", 700)])
+    both = pa.concat_tables(
+        [_transactions(times, "tcp_burst", noisy), _transactions(times, "http_request", 700)]
+    )
     (alert,) = _run(RecordTables(transactions=both), "lab")
     assert alert.evidence["transaction_kind"] == "http_request"
     assert {k["kind"] for k in alert.evidence["kinds_scored"]} == {"http_request", "tcp_burst"}
@@ -314,8 +362,12 @@ def _need_transactions(tables: RecordTables) -> None:
 def test_manx_udp_is_a_perfect_connection_level_beacon() -> None:
     tables = _read("c2/caldera_manx-udp.pcap")
     for profile, severity in (("default", "low"), ("lab", "high")):
-        alerts = [a for a in _run(tables, profile) if a.entities.get("destination.port") == 7011
-                  or a.entities == {"source.ip": "172.18.0.2", "destination.ip": "172.18.0.3"}]
+        alerts = [
+            a
+            for a in _run(tables, profile)
+            if a.entities.get("destination.port") == 7011
+            or a.entities == {"source.ip": "172.18.0.2", "destination.ip": "172.18.0.3"}
+        ]
         (alert,) = [a for a in alerts if a.entities["destination.ip"] == "172.18.0.3"]
         assert alert.rule_id == "beacon.connection" and alert.severity == severity
         assert alert.evidence["interval_median_s"] == pytest.approx(60.0, abs=0.05)

@@ -8,10 +8,11 @@ C2 = Path(__file__).resolve().parents[1] / "data" / "traffic" / "c2"
 
 
 def test_folder_of_captures_finds_every_c2_agent(tmp_path):
-    report = hunt([str(C2)], profile="lab", store_dir=str(tmp_path / "store"),
-                  detectors=["beacon"])
-    found = {(a.rule_id, a.entities.get("source.ip"), a.entities.get("destination.ip"))
-             for a in report.alerts}
+    report = hunt([str(C2)], profile="lab", store_dir=str(tmp_path / "store"), detectors=["beacon"])
+    found = {
+        (a.rule_id, a.entities.get("source.ip"), a.entities.get("destination.ip"))
+        for a in report.alerts
+    }
     assert ("beacon.connection", "172.18.0.2", "172.18.0.3") in found  # Manx UDP, 60 s
     assert ("beacon.request", "172.18.0.3", "172.18.0.2") in found  # Sandcat inside one conn
     assert ("beacon.connection", "172.18.0.3", "172.18.0.2") in found  # Ragdoll per connection

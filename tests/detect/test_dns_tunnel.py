@@ -35,8 +35,14 @@ def _corpus(relative: str) -> RecordTables:
     return RecordTables(flows=result.table("flow"), transactions=result.table("transaction"))
 
 
-def _queries(names: list[str], *, qtype: str = "A", client: str = "10.1.1.5",
-             server: str = "10.0.0.53", step: float = 1.0) -> Any:
+def _queries(
+    names: list[str],
+    *,
+    qtype: str = "A",
+    client: str = "10.1.1.5",
+    server: str = "10.0.0.53",
+    step: float = 1.0,
+) -> Any:
     n = len(names)
     return from_columns(
         "transaction",
@@ -104,8 +110,12 @@ def test_dnscat2_direct_tunnel(profile: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["benign/zeek_dns-edns-ecs.pcap", "benign/zeek_wikipedia.pcap",
-             "benign/zeek_var-services-std-ports.pcap"]
+    "name",
+    [
+        "benign/zeek_dns-edns-ecs.pcap",
+        "benign/zeek_wikipedia.pcap",
+        "benign/zeek_var-services-std-ports.pcap",
+    ],
 )
 @pytest.mark.parametrize("profile", ["default", "lab"])
 def test_benign_dns_is_silent(name: str, profile: str) -> None:
@@ -124,12 +134,31 @@ def test_default_thresholds_are_ritas() -> None:
 
 
 def test_base_domain_and_subdomain() -> None:
-    parts = NameParts(pa.array([
-        "a.b.example.com.", "www.bbc.co.uk", "x.y.pirate.sea", "dnscat.0a1b2c", "wpad",
-        "4.3.2.1.in-addr.arpa", "printer._ipp._tcp.local", "EXAMPLE.COM", None,
-    ]))
+    parts = NameParts(
+        pa.array(
+            [
+                "a.b.example.com.",
+                "www.bbc.co.uk",
+                "x.y.pirate.sea",
+                "dnscat.0a1b2c",
+                "wpad",
+                "4.3.2.1.in-addr.arpa",
+                "printer._ipp._tcp.local",
+                "EXAMPLE.COM",
+                None,
+            ]
+        )
+    )
     assert parts.base.to_pylist() == [
-        "example.com", "bbc.co.uk", "pirate.sea", "", "", "", "", "example.com", "",
+        "example.com",
+        "bbc.co.uk",
+        "pirate.sea",
+        "",
+        "",
+        "",
+        "",
+        "example.com",
+        "",
     ]
     assert parts.sub.to_pylist()[:4] == ["a.b", "www", "x.y", "dnscat.0a1b2c"]
     assert parts.domain.tolist() == [True, True, True, False, False, False, False, True, False]

@@ -31,8 +31,13 @@ def _corpus(relative: str) -> RecordTables:
     return RecordTables(flows=result.table("flow"))
 
 
-def _flows(rows: list[tuple[str, str, int, int]], *, transport: str = "tcp", port: int = 443,
-           packets: tuple[int, int] | None = None) -> Any:
+def _flows(
+    rows: list[tuple[str, str, int, int]],
+    *,
+    transport: str = "tcp",
+    port: int = 443,
+    packets: tuple[int, int] | None = None,
+) -> Any:
     """rows: (source, destination, source.bytes, destination.bytes)."""
     n = len(rows)
     spk = [packets[0] if packets else max(1, r[2] // 1400) for r in rows]
@@ -151,26 +156,40 @@ def test_operator_internal_networks_decide_what_is_outside() -> None:
 
 
 def test_ordinary_ping_is_not_a_tunnel() -> None:
-    pings = _flows([("10.1.1.5", "10.1.1.1", 84 * 500, 84 * 500)], transport="icmp", port=0,
-                   packets=(500, 500))
+    pings = _flows(
+        [("10.1.1.5", "10.1.1.1", 84 * 500, 84 * 500)], transport="icmp", port=0, packets=(500, 500)
+    )
     assert _run(pings, "lab") == []
-    big = _flows([("10.1.1.5", "203.0.113.1", 600 * 100, 600 * 100)], transport="icmp", port=0,
-                 packets=(100, 100))
+    big = _flows(
+        [("10.1.1.5", "203.0.113.1", 600 * 100, 600 * 100)],
+        transport="icmp",
+        port=0,
+        packets=(100, 100),
+    )
     alert = _by_rule(_run(big))["exfil.icmp_tunnel"]
     assert alert.severity == "high"  # leaves the network
 
 
 def test_one_way_icmp_is_not_a_tunnel() -> None:
-    errors = _flows([("10.1.1.1", "10.1.1.5", 500 * 200, 0)], transport="icmp", port=0,
-                    packets=(200, 0))
+    errors = _flows(
+        [("10.1.1.1", "10.1.1.5", 500 * 200, 0)], transport="icmp", port=0, packets=(200, 0)
+    )
     assert "exfil.icmp_tunnel" not in _by_rule(_run(errors, "lab"))
 
 
 def test_icmp_pairs_split_across_flows_and_directions_add_up() -> None:
-    a = _flows([("10.1.1.5", "10.1.1.6", 300 * 30, 300 * 30)] * 1, transport="icmp", port=0,
-               packets=(30, 30))
-    b = _flows([("10.1.1.6", "10.1.1.5", 300 * 30, 300 * 30)] * 1, transport="icmp", port=0,
-               packets=(30, 30))
+    a = _flows(
+        [("10.1.1.5", "10.1.1.6", 300 * 30, 300 * 30)] * 1,
+        transport="icmp",
+        port=0,
+        packets=(30, 30),
+    )
+    b = _flows(
+        [("10.1.1.6", "10.1.1.5", 300 * 30, 300 * 30)] * 1,
+        transport="icmp",
+        port=0,
+        packets=(30, 30),
+    )
     alerts = _run(pa.concat_tables([a, b]))
     assert len(alerts) == 1 and alerts[0].evidence["packets"] == 120
 

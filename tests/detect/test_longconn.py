@@ -23,15 +23,36 @@ def _run(tables: RecordTables, profile: str = "default", **overrides: Any) -> li
     return detect_long_connections(tables, ctx.for_detector("longconn"))
 
 
-def _records(parts: list[tuple[float, float, str, int]], *, transport: str = "tcp",
-             reverse: set[int] | None = None, sport: int = 53_798) -> RecordTables:
+def _records(
+    parts: list[tuple[float, float, str, int]],
+    *,
+    transport: str = "tcp",
+    reverse: set[int] | None = None,
+    sport: int = 53_798,
+) -> RecordTables:
     """One row per (start, end, end_reason, flags) record of the same 5-tuple."""
     reverse = reverse or set()
-    rows: dict[str, list[Any]] = {k: [] for k in (
-        "event.start", "event.end", "source.ip", "source.port", "destination.ip",
-        "destination.port", "network.transport", "source.bytes", "destination.bytes",
-        "source.packets", "destination.packets", "source.tcp_flags", "destination.tcp_flags",
-        "flow.end_reason", "input.file", "input.frame")}
+    rows: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "event.start",
+            "event.end",
+            "source.ip",
+            "source.port",
+            "destination.ip",
+            "destination.port",
+            "network.transport",
+            "source.bytes",
+            "destination.bytes",
+            "source.packets",
+            "destination.packets",
+            "source.tcp_flags",
+            "destination.tcp_flags",
+            "flow.end_reason",
+            "input.file",
+            "input.frame",
+        )
+    }
     for i, (start, end, reason, flags) in enumerate(parts):
         a, b = ("192.168.2.186", sport), ("192.168.2.21", 1234)
         if i in reverse:
@@ -57,8 +78,13 @@ def _records(parts: list[tuple[float, float, str, int]], *, transport: str = "tc
 
 @pytest.mark.parametrize(
     ("hours", "severity", "level"),
-    [(0.9, None, None), (1.5, "low", "base"), (5, "medium", "low"), (9, "high", "medium"),
-     (30, "high", "medium")],
+    [
+        (0.9, None, None),
+        (1.5, "low", "base"),
+        (5, "medium", "low"),
+        (9, "high", "medium"),
+        (30, "high", "medium"),
+    ],
 )
 def test_rita_duration_levels(hours: float, severity: str | None, level: str | None) -> None:
     alerts = _run(_records([(0, hours * 3600, "fin", SYN | ACK | FIN)]))
@@ -66,13 +92,21 @@ def test_rita_duration_levels(hours: float, severity: str | None, level: str | N
     if alerts:
         assert alerts[0].evidence["threshold_reached"] == level
         assert 0.2 <= alerts[0].confidence <= 0.8
-        assert alerts[0].entities == {"source.ip": "192.168.2.186", "source.port": 53_798,
-                                      "destination.ip": "192.168.2.21", "destination.port": 1234}
+        assert alerts[0].entities == {
+            "source.ip": "192.168.2.186",
+            "source.port": 53_798,
+            "destination.ip": "192.168.2.21",
+            "destination.port": 1234,
+        }
 
 
 def test_records_split_at_the_active_timeout_are_one_connection() -> None:
-    parts = [(0, 1795, "active_timeout", SYN | ACK | PSH), (1825, 3623, "active_timeout", ACK),
-             (3653, 5423, "active_timeout", ACK | PSH), (5453, 6806, "capture_end", ACK)]
+    parts = [
+        (0, 1795, "active_timeout", SYN | ACK | PSH),
+        (1825, 3623, "active_timeout", ACK),
+        (3653, 5423, "active_timeout", ACK | PSH),
+        (5453, 6806, "capture_end", ACK),
+    ]
     (alert,) = _run(_records(parts))
     assert alert.evidence["duration_s"] == pytest.approx(6806)
     assert alert.evidence["flow_records"] == 4
@@ -121,8 +155,15 @@ def test_other_connections_do_not_merge() -> None:
 
 
 def test_rows_without_times_or_addresses_are_skipped() -> None:
-    bad = from_columns("flow", {"event.start": [None], "event.end": [None],
-                                "source.ip": ["10.0.0.1"], "destination.ip": [None]})
+    bad = from_columns(
+        "flow",
+        {
+            "event.start": [None],
+            "event.end": [None],
+            "source.ip": ["10.0.0.1"],
+            "destination.ip": [None],
+        },
+    )
     assert _run(RecordTables(flows=bad)) == []
     assert _run(RecordTables()) == []
 

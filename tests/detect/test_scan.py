@@ -74,8 +74,14 @@ def _flows(
     return from_columns("flow", cols)
 
 
-def _arp(targets: list[str], *, src: str = "10.5.0.9", mac: str = "ff:ff:ff:ff:ff:ff",
-         kind: str = "arp_request", step: float = 0.01) -> Any:
+def _arp(
+    targets: list[str],
+    *,
+    src: str = "10.5.0.9",
+    mac: str = "ff:ff:ff:ff:ff:ff",
+    kind: str = "arp_request",
+    step: float = 0.01,
+) -> Any:
     n = len(targets)
     return from_columns(
         "packet",
@@ -147,14 +153,23 @@ def test_refused_ports_reach_default_threshold() -> None:
 
 def test_many_ports_with_real_data_are_not_a_scan() -> None:
     # FTP passive data or RPC: many ports of one server, each carrying data.
-    busy = _flows(30, sflags=SYN | ACK, dflags=SYN | ACK, sbytes=5000, dbytes=90_000, spk=20,
-                  dpk=40)
+    busy = _flows(
+        30, sflags=SYN | ACK, dflags=SYN | ACK, sbytes=5000, dbytes=90_000, spk=20, dpk=40
+    )
     assert detect_scan(RecordTables(flows=busy), _ctx("lab")) == []
 
 
 def test_dns_answers_without_their_queries_are_not_a_udp_scan() -> None:
-    answers = _flows(20, transport="udp", sflags=None, sport=53, sbytes=120, dpk=0, dbytes=0,
-                     ports=[30_000 + i for i in range(20)])
+    answers = _flows(
+        20,
+        transport="udp",
+        sflags=None,
+        sport=53,
+        sbytes=120,
+        dpk=0,
+        dbytes=0,
+        ports=[30_000 + i for i in range(20)],
+    )
     assert detect_scan(RecordTables(flows=answers), _ctx("lab")) == []
     probes = _flows(20, transport="udp", sflags=None, sbytes=60, dpk=0, dbytes=0)
     assert "scan.port_scan" in _rules(detect_scan(RecordTables(flows=probes), _ctx("lab")))

@@ -124,9 +124,7 @@ def _detect_window(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     alerts: list[Alert] = []
     pair_alerts: set[tuple[str, str]] = set()
     skip_group = bool(th.get("skip_multicast_broadcast", True))
-    flows = flow_arrays(
-        tables.flows, skip_group, telemetry_ports(th), tables.flow_address_codes()
-    )
+    flows = flow_arrays(tables.flows, skip_group, telemetry_ports(th), tables.flow_address_codes())
     if flows is not None:
         flows = fold_split_records(flows)
         flows, by_pair = drop_tcp_retries(flows, float(th.get("retry_merge_seconds", 1.0)))

@@ -121,7 +121,7 @@ def _alert(group: pa.Table, th: dict[str, Any]) -> Alert:
     where = f"{row.get('source.ip')} -> {row.get('destination.ip')}:{row.get('destination.port')}"
     explanation = (
         f'{"Content" if native else "Sensor"} rule {sid} "{signature}" fired {count} '
-        f'time{"s" if count != 1 else ""} for '
+        f"time{'s' if count != 1 else ''} for "
         f"{where}; sensor priority {priority_min if priority_min is not None else 'unknown'}"
         + (f", category {category}" if category else "")
     )

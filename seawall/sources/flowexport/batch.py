@@ -38,7 +38,6 @@ EXTRA_COLUMNS = {
 }
 
 
-
 class SamplingLookup:
     """Where a batch whose records carry no sampling rate asks for one later (the options
     data defining it may arrive after the data)."""

@@ -56,9 +56,13 @@ def add_bursts(ctx: Context, labels: list[str | None]) -> None:
         return
     first_pkt = sel[starts][keep][valid]
     ctx.stats["bursts"] += int(valid.sum())
-    ctx.transactions.extend(first_pkt, burst_flow[keep][valid], {
-        "transaction.kind": [k for k in kinds if k is not None],
-        "transaction.direction": np.where(ctx.fwd[first_pkt], "client", "server").tolist(),
-        "transaction.bytes": sizes[keep][valid].tolist(),
-        "transaction.packets": packets[keep][valid].tolist(),
-    })
+    ctx.transactions.extend(
+        first_pkt,
+        burst_flow[keep][valid],
+        {
+            "transaction.kind": [k for k in kinds if k is not None],
+            "transaction.direction": np.where(ctx.fwd[first_pkt], "client", "server").tolist(),
+            "transaction.bytes": sizes[keep][valid].tolist(),
+            "transaction.packets": packets[keep][valid].tolist(),
+        },
+    )

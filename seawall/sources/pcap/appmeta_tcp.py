@@ -68,17 +68,21 @@ def inspect_tls(ctx: Context, hello_pkts: np.ndarray) -> None:
         ja4 = proto_tls.ja4(hello, "t")
         negotiated, sha1 = server.get(f, (None, None))
         version = proto_tls.version_name(negotiated or hello.best_version)
-        ctx.transactions.add(p, f, {
-            "transaction.kind": "tls_handshake",
-            "transaction.direction": _direction(ctx, p),
-            "transaction.bytes": len(payloads[p]),
-            "transaction.packets": 1,
-            "tls.version": version,
-            "tls.client.server_name": hello.server_name,
-            "tls.client.ja3": ja3,
-            "tls.client.ja4": ja4,
-            "tls.server.hash.sha1": sha1,
-        })
+        ctx.transactions.add(
+            p,
+            f,
+            {
+                "transaction.kind": "tls_handshake",
+                "transaction.direction": _direction(ctx, p),
+                "transaction.bytes": len(payloads[p]),
+                "transaction.packets": 1,
+                "tls.version": version,
+                "tls.client.server_name": hello.server_name,
+                "tls.client.ja3": ja3,
+                "tls.client.ja4": ja4,
+                "tls.server.hash.sha1": sha1,
+            },
+        )
         ctx.label(f, "tls")
         ctx.set_flow("tls.version", f, version)
         ctx.set_flow("tls.client.server_name", f, hello.server_name)
@@ -118,9 +122,7 @@ def inspect_http(ctx: Context, request_pkts: np.ndarray, response_pkts: np.ndarr
         return
     statuses: dict[int, list[int | None]] = {}
     for p in response_pkts.tolist():
-        statuses.setdefault(int(ctx.flow_id[p]), []).append(
-            proto_http.parse_status(ctx.payload(p))
-        )
+        statuses.setdefault(int(ctx.flow_id[p]), []).append(proto_http.parse_status(ctx.payload(p)))
     seen: dict[int, int] = {}
     upgrades: dict[int, int] = {}
     for p in request_pkts.tolist():
@@ -152,8 +154,15 @@ def inspect_http(ctx: Context, request_pkts: np.ndarray, response_pkts: np.ndarr
         ctx.transactions.add(p, f, values)
         if request.upgrade == "websocket" and f not in upgrades:
             upgrades[f] = p
-            ctx.transactions.add(p, f, {**values, "transaction.kind": "websocket_upgrade",
-                                        "detail": f"Upgrade: websocket {request.uri}"})
+            ctx.transactions.add(
+                p,
+                f,
+                {
+                    **values,
+                    "transaction.kind": "websocket_upgrade",
+                    "detail": f"Upgrade: websocket {request.uri}",
+                },
+            )
             ctx.label(f, "websocket")
         ctx.label(f, "http")
         ctx.set_flow("http.request.method", f, request.method)
@@ -177,14 +186,18 @@ def _websocket_contents(ctx: Context, upgrades: dict[int, int]) -> None:
             if banner is None:
                 continue
             ctx.stats["websocket_ssh_banner"] += 1
-            ctx.transactions.add(p, f, {
-                "transaction.kind": "ssh_banner",
-                "transaction.direction": "client" if from_source else "server",
-                "transaction.bytes": len(inner or b""),
-                "transaction.packets": 1,
-                "detail": banner,
-                "tunnel.type": "websocket",
-            })
+            ctx.transactions.add(
+                p,
+                f,
+                {
+                    "transaction.kind": "ssh_banner",
+                    "transaction.direction": "client" if from_source else "server",
+                    "transaction.bytes": len(inner or b""),
+                    "transaction.packets": 1,
+                    "detail": banner,
+                    "tunnel.type": "websocket",
+                },
+            )
             break
 
 
@@ -227,13 +240,17 @@ def _ssh_rows(
         if start.banner is not None:
             ctx.stats["ssh_banner"] += 1
             ctx.label(f, "ssh")
-            ctx.transactions.add(where[0][1], f, {
-                "transaction.kind": "ssh_banner",
-                "transaction.direction": direction,
-                "transaction.bytes": len(start.banner),
-                "transaction.packets": 1,
-                "detail": start.banner,
-            })
+            ctx.transactions.add(
+                where[0][1],
+                f,
+                {
+                    "transaction.kind": "ssh_banner",
+                    "transaction.direction": direction,
+                    "transaction.bytes": len(start.banner),
+                    "transaction.packets": 1,
+                    "detail": start.banner,
+                },
+            )
         for code, offset in start.messages:
             name = proto_ssh.message_name(code, kex)
             detail = None
@@ -243,10 +260,14 @@ def _ssh_rows(
                 detail = f"{label}={start.kexinit.hassh(is_client)}"
                 if kex:
                     detail += f" kex={kex}"
-            ctx.transactions.add(_segment_packet(where, offset), f, {
-                "transaction.kind": "ssh_kex",
-                "transaction.direction": direction,
-                "transaction.packets": 1,
-                "ssh.message": name,
-                "detail": detail,
-            })
+            ctx.transactions.add(
+                _segment_packet(where, offset),
+                f,
+                {
+                    "transaction.kind": "ssh_kex",
+                    "transaction.direction": direction,
+                    "transaction.packets": 1,
+                    "ssh.message": name,
+                    "detail": detail,
+                },
+            )

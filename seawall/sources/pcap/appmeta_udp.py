@@ -64,14 +64,28 @@ def inspect_dns(ctx: Context, pkts: np.ndarray, over_tcp: np.ndarray) -> None:
             "dns.response.bytes": msg_size[by].tolist(),
         }
         if kind == 0:
-            values = {**head, "transaction.bytes": msg_size[rows].tolist(),
-                      "transaction.packets": [2] * len(rows), **question, **response}
+            values = {
+                **head,
+                "transaction.bytes": msg_size[rows].tolist(),
+                "transaction.packets": [2] * len(rows),
+                **question,
+                **response,
+            }
         elif kind == 1:
-            values = {**head, "transaction.bytes": msg_size[rows].tolist(),
-                      "transaction.packets": [1] * len(rows), **question}
+            values = {
+                **head,
+                "transaction.bytes": msg_size[rows].tolist(),
+                "transaction.packets": [1] * len(rows),
+                **question,
+            }
         else:
-            values = {**head, "transaction.bytes": [0] * len(rows),
-                      "transaction.packets": [1] * len(rows), **response, **question}
+            values = {
+                **head,
+                "transaction.bytes": [0] * len(rows),
+                "transaction.packets": [1] * len(rows),
+                **response,
+                **question,
+            }
         ctx.transactions.extend(p[rows], f[rows], values)
 
 
@@ -148,24 +162,30 @@ def inspect_snmp(ctx: Context, pkts: np.ndarray) -> None:
             details.append(f"oid={oid}" if oid else None)
         else:
             details.append(" ".join([f"oid={oid}", f"user={user}"] if oid else [f"user={user}"]))
-    ctx.transactions.extend(p, f, {
-        "transaction.kind": ["snmp"] * len(ok),
-        "transaction.direction": np.where(ctx.fwd[p], "client", "server").tolist(),
-        "transaction.bytes": size[ok].tolist(),
-        "transaction.packets": [1] * len(ok),
-        "snmp.version": [cols.version[r] for r in ok.tolist()],
-        "snmp.community": [cols.community[r] for r in ok.tolist()],
-        "snmp.pdu": [cols.pdu[r] for r in ok.tolist()],
-        "detail": details,
-    })
+    ctx.transactions.extend(
+        p,
+        f,
+        {
+            "transaction.kind": ["snmp"] * len(ok),
+            "transaction.direction": np.where(ctx.fwd[p], "client", "server").tolist(),
+            "transaction.bytes": size[ok].tolist(),
+            "transaction.packets": [1] * len(ok),
+            "snmp.version": [cols.version[r] for r in ok.tolist()],
+            "snmp.community": [cols.community[r] for r in ok.tolist()],
+            "snmp.pdu": [cols.pdu[r] for r in ok.tolist()],
+            "detail": details,
+        },
+    )
 
 
 def quic_long_header(ctx: Context, pkts: np.ndarray) -> np.ndarray:
     """Mask of UDP packets whose payload is a QUIC long-header packet of a known version."""
     first = ctx.payload_byte(pkts, 0)
     version = (
-        (ctx.payload_byte(pkts, 1) << 24) | (ctx.payload_byte(pkts, 2) << 16)
-        | (ctx.payload_byte(pkts, 3) << 8) | ctx.payload_byte(pkts, 4)
+        (ctx.payload_byte(pkts, 1) << 24)
+        | (ctx.payload_byte(pkts, 2) << 16)
+        | (ctx.payload_byte(pkts, 3) << 8)
+        | ctx.payload_byte(pkts, 4)
     )
     known = np.isin(version, QUIC_VERSIONS) | ((version >> 8) == 0xFF0000)
     return (first >= 0) & ((first & 0xC0) == 0xC0) & known & (ctx.plen[pkts] >= 1200)

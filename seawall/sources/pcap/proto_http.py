@@ -6,8 +6,21 @@ from dataclasses import dataclass
 
 # First four payload bytes of an HTTP/1.x request, for the vectorized pre-filter.
 METHODS = (
-    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE",
-    b"PROPFIND", b"MKCOL", b"COPY", b"MOVE", b"LOCK", b"UNLOCK",
+    b"GET",
+    b"POST",
+    b"HEAD",
+    b"PUT",
+    b"DELETE",
+    b"OPTIONS",
+    b"PATCH",
+    b"CONNECT",
+    b"TRACE",
+    b"PROPFIND",
+    b"MKCOL",
+    b"COPY",
+    b"MOVE",
+    b"LOCK",
+    b"UNLOCK",
 )
 REQUEST_PREFIXES = tuple((m + b" ")[:4] for m in METHODS)
 RESPONSE_PREFIX = b"HTTP"

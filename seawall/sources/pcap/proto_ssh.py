@@ -115,15 +115,27 @@ def negotiated_kex(client: KexInit | None, server: KexInit | None) -> str | None
 def message_name(code: int, kex: str | None) -> str:
     """Name of an SSH transport message. Codes 30-49 depend on the key-exchange method."""
     fixed = {
-        1: "disconnect", 2: "ignore", 3: "unimplemented", 4: "debug", 5: "service_request",
-        6: "service_accept", 7: "ext_info", MSG_KEXINIT: "kexinit", MSG_NEWKEYS: "newkeys",
+        1: "disconnect",
+        2: "ignore",
+        3: "unimplemented",
+        4: "debug",
+        5: "service_request",
+        6: "service_accept",
+        7: "ext_info",
+        MSG_KEXINIT: "kexinit",
+        MSG_NEWKEYS: "newkeys",
     }
     if code in fixed:
         return fixed[code]
     method = kex or ""
     if method.startswith("diffie-hellman-group-exchange"):
-        gex = {30: "kex_dh_gex_request_old", 31: "kex_dh_gex_group", 32: "kex_dh_gex_init",
-               33: "kex_dh_gex_reply", 34: "kex_dh_gex_request"}
+        gex = {
+            30: "kex_dh_gex_request_old",
+            31: "kex_dh_gex_group",
+            32: "kex_dh_gex_init",
+            33: "kex_dh_gex_reply",
+            34: "kex_dh_gex_request",
+        }
         return gex.get(code, f"msg_{code}")
     if method.startswith("diffie-hellman"):
         return {30: "kexdh_init", 31: "kexdh_reply"}.get(code, f"msg_{code}")

@@ -157,9 +157,9 @@ def _read_extension(hello: ClientHello, etype: int, value: bytes) -> None:
         hello.signature_algorithms = _u16_list(value, 2)
     elif etype == EXT_SUPPORTED_VERSIONS and value:
         n = value[0] // 2
-        hello.supported_versions = list(struct.unpack_from(f"!{n}H", value, 1)) if (
-            1 + 2 * n <= len(value)
-        ) else []
+        hello.supported_versions = (
+            list(struct.unpack_from(f"!{n}H", value, 1)) if (1 + 2 * n <= len(value)) else []
+        )
     elif etype == EXT_ALPN and len(value) >= 2:
         pos = 2
         while pos < len(value):

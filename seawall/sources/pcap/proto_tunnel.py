@@ -105,8 +105,14 @@ def _from_ip(packet: bytes, pos: int) -> tuple[TunnelHeader | None, int | None]:
     return None, None
 
 
-_ETHERTYPE_NAMES = {0x0800: "ipv4", 0x86DD: "ipv6", 0x6558: "0x6558", 0x880B: "ppp",
-                    0x88BE: "erspan2", 0x22EB: "erspan3"}
+_ETHERTYPE_NAMES = {
+    0x0800: "ipv4",
+    0x86DD: "ipv6",
+    0x6558: "0x6558",
+    0x880B: "ppp",
+    0x88BE: "erspan2",
+    0x22EB: "erspan3",
+}
 
 
 def _gre(data: bytes, src: str, dst: str) -> TunnelHeader | None:

@@ -103,8 +103,14 @@ def decode_snmp(raw: np.ndarray, start: np.ndarray, size: np.ndarray) -> SnmpCol
     index = _integer(u8, base, size, status.end)
     varbinds = _element(u8, base, size, index.end)
     listed = (
-        pdu.ok & ~trap & request_id.ok & status.ok & index.ok & varbinds.ok
-        & (varbinds.tag == _SEQUENCE) & (varbinds.start < size)
+        pdu.ok
+        & ~trap
+        & request_id.ok
+        & status.ok
+        & index.ok
+        & varbinds.ok
+        & (varbinds.tag == _SEQUENCE)
+        & (varbinds.start < size)
     )
     varbind = _element(u8, base, size, varbinds.start)
     listed &= varbind.ok & (varbind.tag == _SEQUENCE)
@@ -117,11 +123,16 @@ def decode_snmp(raw: np.ndarray, start: np.ndarray, size: np.ndarray) -> SnmpCol
     communities: list[str | None] = [None] * n
     pdus: list[str | None] = [None] * n
     oids: list[str | None] = [None] * n
-    for row, value in zip(rows.tolist(), np.where(number[rows] == 0, "1", "2c").tolist(),
-                          strict=True):
+    for row, value in zip(
+        rows.tolist(), np.where(number[rows] == 0, "1", "2c").tolist(), strict=True
+    ):
         versions[row] = value
-    texts = distinct_texts(raw, base[rows] + community.start[rows],
-                           community.end[rows] - community.start[rows], _community_text)
+    texts = distinct_texts(
+        raw,
+        base[rows] + community.start[rows],
+        community.end[rows] - community.start[rows],
+        _community_text,
+    )
     for row, text in zip(rows.tolist(), texts, strict=True):
         communities[row] = text
     named = np.flatnonzero(pdu.ok)
@@ -130,8 +141,12 @@ def decode_snmp(raw: np.ndarray, start: np.ndarray, size: np.ndarray) -> SnmpCol
     for row, text in zip(named.tolist(), tag_names[inverse.reshape(-1)].tolist(), strict=True):
         pdus[row] = text
     with_oid = np.flatnonzero(has_oid)
-    texts = distinct_texts(raw, base[with_oid] + oid.start[with_oid],
-                           oid.end[with_oid] - oid.start[with_oid], proto_snmp.decode_oid)
+    texts = distinct_texts(
+        raw,
+        base[with_oid] + oid.start[with_oid],
+        oid.end[with_oid] - oid.start[with_oid],
+        proto_snmp.decode_oid,
+    )
     for row, text in zip(with_oid.tolist(), texts, strict=True):
         oids[row] = text
 

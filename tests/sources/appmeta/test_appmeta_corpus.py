@@ -32,8 +32,15 @@ def test_every_capture_yields_schema_tables_and_flow_columns(name: str) -> None:
         assert FLOW.get_field_index(column) >= 0, column
         assert len(values) == flows.num_rows
     tx = meta.transactions
-    for column in ("event.start", "source.ip", "destination.ip", "transaction.kind",
-                   "input.file", "input.frame", "network.transport"):
+    for column in (
+        "event.start",
+        "source.ip",
+        "destination.ip",
+        "transaction.kind",
+        "input.file",
+        "input.frame",
+        "network.transport",
+    ):
         assert tx.column(column).null_count == 0, column
     assert meta.packets.column("input.frame").null_count == 0
 
@@ -276,7 +283,9 @@ def test_ikev1_main_mode_initiator_spi() -> None:
 def test_tunnel_headers_one_row_per_endpoint_pair_and_id() -> None:
     gre = packets("tunnels/zeek_gre-sample.pcap", "gre")
     assert {(r["source.ip"], r["destination.ip"]) for _, r in gre.iterrows()} == {
-        ("172.27.1.66", "66.59.109.137"), ("66.59.109.137", "172.27.1.66")}
+        ("172.27.1.66", "66.59.109.137"),
+        ("66.59.109.137", "172.27.1.66"),
+    }
     erspan = packets("tunnels/zeek_erspan.pcap", "erspan")
     assert set(erspan["source.ip"]) == {"10.200.0.3"}
     assert set(erspan["tunnel.protocol"]) == {"0x6558"}

@@ -93,7 +93,7 @@ def test_mutated_ssh_never_raises(data: bytes) -> None:
 
 
 def test_dns_compression_loop_is_rejected() -> None:
-    looping = bytes.fromhex("000101000001000000000000" "c00c" "0001" "0001")
+    looping = bytes.fromhex("000101000001000000000000c00c00010001")
     assert proto_dns.parse_dns(looping) is None
 
 
@@ -109,8 +109,11 @@ def test_unmodified_seeds_parse() -> None:
     assert v2c is not None and v2c.pdu == "get" and v3 is not None and v3.pdu == "encrypted"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(st.binary(min_size=1, max_size=300), min_size=1, max_size=12))
 def test_capture_of_garbage_payloads_is_counted_not_raised(
     tmp_path: Path, payloads: list[bytes]

@@ -23,8 +23,14 @@ KEY = ["source.ip", "source.port", "destination.ip", "destination.port"]
 
 def _nfstream(name: str):
     df = nfstream.NFStreamer(source=str(TRAFFIC / name), n_meters=1).to_pandas()
-    return df.rename(columns={"src_ip": "source.ip", "src_port": "source.port",
-                              "dst_ip": "destination.ip", "dst_port": "destination.port"})
+    return df.rename(
+        columns={
+            "src_ip": "source.ip",
+            "src_port": "source.port",
+            "dst_ip": "destination.ip",
+            "dst_port": "destination.port",
+        }
+    )
 
 
 @pytest.mark.parametrize("name", CAPTURES)

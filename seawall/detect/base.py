@@ -34,6 +34,7 @@ class RecordTables:
     transactions: pa.Table = field(default_factory=lambda: empty("transaction"))
     packets: pa.Table = field(default_factory=lambda: empty("packet"))
     configs: pa.Table = field(default_factory=lambda: empty("config"))
+    logs: pa.Table = field(default_factory=lambda: empty("log"))
     # Encodings several detectors need, computed on first use: (table it was made from, value).
     _cache: dict[str, tuple[pa.Table, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -15,7 +15,13 @@ from seawall.sources.base import SourceResult
 
 def combine(results: Iterable[SourceResult]) -> RecordTables:
     """Concatenate the tables of several source results into one RecordTables."""
-    parts: dict[str, list[pa.Table]] = {"flow": [], "transaction": [], "packet": [], "config": []}
+    parts: dict[str, list[pa.Table]] = {
+        "flow": [],
+        "transaction": [],
+        "packet": [],
+        "config": [],
+        "log": [],
+    }
     for result in results:
         for kind, table in result.tables.items():
             if table.num_rows:
@@ -28,6 +34,7 @@ def combine(results: Iterable[SourceResult]) -> RecordTables:
         transactions=tables["transaction"],
         packets=tables["packet"],
         configs=tables["config"],
+        logs=tables["log"],
     )
 
 

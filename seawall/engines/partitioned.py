@@ -41,8 +41,9 @@ J = TypeVar("J")
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 R = TypeVar("R")
 KINDS = {"flow": "flows", "transaction": "transactions", "packet": "packets"}
-# Kinds not keyed by a host (one row per device snapshot): read whole, audited once.
-GLOBAL_KINDS = {"config": "configs"}
+# Kinds keyed by device rather than by a flow's source host (config snapshots, device logs
+# whose sequence rules span users and sources): read whole, evaluated once.
+GLOBAL_KINDS = {"config": "configs", "log": "logs"}
 # About 2 GB of detector working memory per partition of flows on the benchmark mix.
 DEFAULT_ROWS_PER_PARTITION = 2_000_000
 

@@ -3,6 +3,7 @@
 from seawall.records.schemas import (
     CONFIG,
     FLOW,
+    LOG,
     PACKET,
     SCHEMA_VERSION,
     SCHEMAS,
@@ -15,6 +16,7 @@ from seawall.records.schemas import (
 __all__ = [
     "CONFIG",
     "FLOW",
+    "LOG",
     "PACKET",
     "SCHEMAS",
     "SCHEMA_VERSION",

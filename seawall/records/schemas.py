@@ -163,11 +163,44 @@ CONFIG = _schema(
     ],
 )
 
+# One row per device log line (syslog, AAA accounting), normalized. ``event.action`` is the
+# vendor-neutral event kind (seawall.records.logevents.EVENT_ACTIONS); ``event.original`` the
+# whole line, for keyword rules and for evidence.
+LOG = _schema(
+    "log",
+    [
+        pa.field("event.start", TS),  # UTC, after the device's timezone was applied
+        pa.field("event.timezone", pa.string()),  # as written (UTC, AEST, +10:00), or null
+        pa.field("host.name", pa.string()),  # the device as the line names it
+        pa.field("host.ip", pa.string()),  # the device's address where the line gives one
+        pa.field("log.source.address", pa.string()),  # syslog sender (live collection)
+        pa.field("log.format", pa.string()),  # rfc3164 | rfc5424 | cisco_ios | ... | radius
+        pa.field("log.syslog.facility.code", pa.int16()),
+        pa.field("log.syslog.severity.code", pa.int16()),
+        pa.field("log.syslog.appname", pa.string()),  # RFC 5424 APP-NAME, JunOS daemon
+        pa.field("log.sequence", pa.int64()),  # Cisco sequence number
+        pa.field("event.code", pa.string()),  # SYS-5-CONFIG_I, SSHD_LOGIN_FAILED, 605005, ...
+        pa.field("event.action", pa.string()),  # login_success, command, config_change, ...
+        pa.field("event.outcome", pa.string()),  # success | failure | unknown
+        pa.field("user.name", pa.string()),
+        pa.field("source.ip", pa.string()),  # where the user/session came from
+        pa.field("source.port", pa.int32()),
+        pa.field("destination.ip", pa.string()),
+        pa.field("destination.port", pa.int32()),  # the device's local port (localport 22022)
+        pa.field("process.command_line", pa.string()),  # command text (accounting, CFGLOG)
+        pa.field("interface.name", pa.string()),
+        pa.field("message", pa.string()),  # text after the header
+        pa.field("event.original", pa.string()),  # the whole line
+        *_INPUT_FIELDS,
+    ],
+)
+
 SCHEMAS: dict[str, pa.Schema] = {
     "flow": FLOW,
     "transaction": TRANSACTION,
     "packet": PACKET,
     "config": CONFIG,
+    "log": LOG,
 }
 
 

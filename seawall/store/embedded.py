@@ -35,7 +35,7 @@ from seawall.records.migrations import migrate
 from seawall.sources.base import SourceResult
 from seawall.store.duck import query_arrow
 
-KINDS = ("flow", "transaction", "packet", "config")
+KINDS = ("flow", "transaction", "packet", "config", "log")
 # Dictionary pages up to 8 MiB (pyarrow's default is 1 MiB): a column chunk with a few
 # hundred thousand distinct addresses stays dictionary-encoded instead of falling back to
 # plain pages, so readers can take it as a DictionaryArray without re-encoding.
@@ -201,11 +201,12 @@ class EmbeddedStore:
             transactions=self.read("transaction", hashes),
             packets=self.read("packet", hashes),
             configs=self.read("config", hashes),
+            logs=self.read("log", hashes),
         )
 
     def query(self, sql: str) -> pa.Table:
-        """Run DuckDB SQL over the store; views ``flow``, ``transaction``, ``packet``, ``config``
-        exist."""
+        """Run DuckDB SQL over the store; one view per record kind (``flow``,
+        ``transaction``, ``packet``, ``config``, ``log``)."""
         con = duckdb.connect()
         try:
             for kind in KINDS:

@@ -19,6 +19,17 @@ from seawall.errors import SeawallError
 FORMATS = ("table", "json", "html")
 
 
+# Shared by every command that reads or writes the embedded store.
+store_option = click.option(
+    "--store",
+    "store_dir",
+    default=".seawall",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="embedded store directory",
+)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="seawall")
 def cli() -> None:
@@ -54,14 +65,7 @@ def _hunt_options(fn: Callable[..., None]) -> Callable[..., None]:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_hunt_options
-@click.option(
-    "--store",
-    "store_dir",
-    default=".seawall",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="embedded store directory",
-)
+@store_option
 @click.option(
     "--config",
     "config_path",
@@ -254,14 +258,7 @@ AUDIT_FORMATS = ("table", "json", "sarif", "html")
     help="table for people, json (one alert per line), sarif (SARIF 2.1.0), html",
 )
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="write output here")
-@click.option(
-    "--store",
-    "store_dir",
-    default=".seawall",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="embedded store directory",
-)
+@store_option
 @click.option(
     "--checks",
     "check_paths",
@@ -399,7 +396,7 @@ def intel_group() -> None:
 
 @intel_group.command("update-kev")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--store", "store_dir", default=".seawall", show_default=True)
+@store_option
 def update_kev_cmd(path: str, store_dir: str) -> None:
     """Install a newer CISA KEV catalog (JSON) for version-to-CVE matching."""
     err = Console(stderr=True)

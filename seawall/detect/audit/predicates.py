@@ -275,12 +275,13 @@ def vty_without_access_class(
 ) -> Iterator[Hit]:
     """VTY lines that accept logins from any source address (no ``access-class in``).
     Lines with ``transport input none`` accept nothing and are skipped; an SSH server ACL
-    (XR ``ssh server ... access-list``, ``ip ssh`` ACL) covers SSH-only lines."""
+    (XR ``ssh server ... access-list``, ``ip ssh`` ACL) covers SSH-only lines. An
+    ``ipv6 access-class`` alone filters IPv6 only: IPv4 logins stay open."""
     ssh_acl = any(u.where == "ssh" for u in model.acl_uses) or any(
         s.name == "ssh" and s.acl for s in model.services
     )
     for line in model.lines:
-        if line.kind != "vty" or line.access_class_in or line.access_class_in_v6:
+        if line.kind != "vty" or line.access_class_in:
             continue
         transport = line.transport_input
         if transport == ["none"]:
@@ -288,11 +289,19 @@ def vty_without_access_class(
         if ssh_acl and transport == ["ssh"]:
             continue
         accepts = " ".join(transport) if transport else "the platform default"
+        what = (
+            f"has only an IPv6 access-class ({line.access_class_in_v6}): IPv4 logins"
+            if line.access_class_in_v6
+            else "has no access-class: logins"
+        )
         yield Hit(
             line.line,
-            f"line {line.name} has no access-class: logins ({accepts}) accepted from any "
-            "source address",
-            {"line_name": line.name, "transport_input": transport},
+            f"line {line.name} {what} ({accepts}) accepted from any source address",
+            {
+                "line_name": line.name,
+                "transport_input": transport,
+                "access_class_in_v6": line.access_class_in_v6,
+            },
         )
 
 
@@ -322,18 +331,24 @@ def campaign_port(port: Any, patterns: Iterable[re.Pattern[str]] = _CAMPAIGN_POR
         "restconf": 443,
         "scp": 22,
         "api-http": 443,
+        "nxapi-http": 80,
+        "nxapi-https": 443,
     },
 )
 def mgmt_ports(model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext) -> Iterator[Hit]:
     """Management services moved to a non-default port (``ip ssh port N rotary M``,
-    ``ip http port``, ``ip http secure-port``) and ``rotary`` groups on VTY lines; the
-    message says when the port has one of the campaign's shapes."""
+    ``ip http port``, ``ip http secure-port``, NX-OS ``nxapi https port``) and ``rotary``
+    groups on VTY lines; the message says when the port has one of the campaign's shapes.
+    A service whose default port depends on its transport (NX-API) is looked up as
+    ``<name>-<transport>``."""
     patterns = [re.compile(str(p)) for p in params["patterns"]]
     defaults: Mapping[str, Any] = params["default_ports"]
     for service in model.services:
-        if service.port is None or service.name not in defaults:
+        if service.port is None:
             continue
-        if service.port == defaults[service.name]:
+        transport = service.options.get("transport")
+        default = defaults.get(f"{service.name}-{transport}", defaults.get(service.name))
+        if default is None or service.port == default:
             continue
         shape = (
             " (port shape used by the campaign: 22x22 / xxx22 / 18xxx)"
@@ -670,6 +685,16 @@ def looks_like_switch(model: DeviceConfig) -> str | None:
     return None
 
 
+def _before_smart_install(version: str | None) -> bool:
+    """True for IOS releases older than any Smart Install client (it came with 12.2(52)SE):
+    10.x, 11.x, 12.0 and 12.1."""
+    major = major_version(version)
+    if major is None:
+        return False
+    text = (version or "").strip()
+    return major < 12 or text.startswith(("12.0", "12.1"))
+
+
 @predicate("smart_install", unstated_severity="high")
 def smart_install(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
@@ -689,6 +714,8 @@ def smart_install(
                 "config and image changes (CVE-2018-0171)",
                 {"vstack": True},
             )
+        return
+    if _before_smart_install(model.version):
         return
     why = looks_like_switch(model)
     if why:
@@ -912,7 +939,8 @@ def admin_on_untrusted(
 def telnet_accepted(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
-    """Telnet accepted: VTY/aux lines with ``transport input telnet|all``; IOS VTY lines
+    """Telnet accepted: VTY, aux and async (tty) lines with ``transport input telnet|all``
+    (async lines of a terminal server take reverse telnet to what they attach); IOS VTY lines
     without ``transport input`` (default ``all`` before IOS ``default_all_before``; on later
     or unknown releases the default depends on platform and release ->
     ``unstated_severity``); an enabled telnet service (JunOS ``services telnet``, EOS
@@ -921,7 +949,7 @@ def telnet_accepted(
     reported_lines: set[str] = set()
     major = major_version(model.version)
     for line in model.lines:
-        if line.kind not in ("vty", "aux"):
+        if line.kind not in ("vty", "aux", "tty"):
             continue
         transport = line.transport_input
         if transport is not None:

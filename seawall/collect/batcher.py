@@ -1,0 +1,304 @@
+"""The batcher: takes what the receivers queued, parses it, stores it, runs the log rules.
+
+Every batch is split per listener and stored as one ``log`` input named
+``live:<listener>:<time of its first message>`` and keyed by a hash of its content, so
+storing the same batch twice adds nothing. Rules run over a sliding window of recent
+events (not just the batch) so a sequence or a threshold can span batches; an alert is
+reported the first time its id appears in this run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawall.collect.handoff import HandOff, Message
+from seawall.collect.listeners import ListenerSpec
+from seawall.detect.base import DetectContext, RecordTables
+from seawall.engines.local import run_detectors
+from seawall.errors import ParseIssue
+from seawall.records import conform, empty
+from seawall.records.alerts import Alert
+from seawall.records.schemas import TS
+from seawall.sources.base import SourceResult
+from seawall.store import EmbeddedStore
+
+SOURCE_NAME = "live-syslog"
+MAX_SENDERS_REPORTED = 50
+
+
+class LineParser(Protocol):
+    """The device log parser's contract (``seawall.sources.logs.parse_lines``)."""
+
+    def __call__(
+        self,
+        lines: Sequence[str],
+        *,
+        path: str,
+        first_line: int = 1,
+        sender: str | None = None,
+        default_year: int | None = None,
+        timezones: Mapping[str, str] | None = None,
+    ) -> tuple[pa.Table, list[ParseIssue]]: ...
+
+
+@dataclass(slots=True)
+class BatchOptions:
+    batch_seconds: float = 1.0  # longest wait between two batches
+    batch_messages: int = 50_000  # a batch starts early once this many messages wait
+    window_seconds: float = 600.0  # how far back rules see (sequences, thresholds)
+    window_max_rows: int = 1_000_000  # memory bound of the window, oldest batches go first
+    stats_seconds: float = 10.0  # period of the stats callback (0: never)
+
+
+@dataclass(slots=True)
+class BatchCounters:
+    """The batcher's side of the figures. Written by the batcher thread only."""
+
+    batches: int = 0
+    processed: int = 0  # messages taken from the queue
+    parsed: int = 0  # messages that became log records
+    unknown: int = 0  # messages the parser did not recognise (counted, stored as issues)
+    stored_inputs: int = 0
+    duplicate_batches: int = 0  # batches already in the store (same content)
+    alerts: int = 0  # distinct alerts seen in this run
+    errors: int = 0  # batches that failed (reported through on_error, the run goes on)
+    window_rows: int = 0
+    last_batch_seconds: float = 0.0
+    last_detect_seconds: float = 0.0
+    unknown_by_sender: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name != "unknown_by_sender"
+        }
+        out["unknown_by_sender"] = dict(self.unknown_by_sender.most_common(MAX_SENDERS_REPORTED))
+        return out
+
+
+class Batcher:
+    """Runs in its own thread: ``run`` until ``stop`` is called, then drains and returns."""
+
+    def __init__(
+        self,
+        *,
+        handoff: HandOff,
+        listeners: Sequence[ListenerSpec],
+        store_dir: str,
+        parser: LineParser,
+        ctx: DetectContext,
+        detectors: Sequence[str],
+        options: BatchOptions,
+        timezones: Mapping[str, str] | None = None,
+        on_alert: Callable[[Alert], None] | None = None,
+        on_stats: Callable[[], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.handoff = handoff
+        self.listeners = list(listeners)
+        self.store_dir = store_dir
+        self.parser = parser
+        self.ctx = ctx
+        self.detectors = list(detectors)
+        self.options = options
+        self.timezones = timezones
+        self.on_alert = on_alert
+        self.on_stats = on_stats
+        self.on_error = on_error
+        self.counters = BatchCounters()
+        self._window: deque[tuple[float, pa.Table]] = deque()
+        self._alert_last_seen: dict[str, str | None] = {}
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish: take what is queued, process it, return from :meth:`run`."""
+        self._stopping = True
+        self.handoff.wake()
+
+    def run(self) -> None:
+        store = EmbeddedStore(self.store_dir)  # SQLite: opened by the thread that uses it
+        try:
+            deadline = time.monotonic() + self.options.batch_seconds
+            next_stats = time.monotonic() + self.options.stats_seconds
+            while True:
+                self.handoff.wait(deadline - time.monotonic())
+                stopping = self._stopping
+                now = time.monotonic()
+                if stopping or now >= deadline or len(self.handoff) >= self.handoff.batch_messages:
+                    self._process(self.handoff.take(), store)
+                    deadline = time.monotonic() + self.options.batch_seconds
+                if self.on_stats and self.options.stats_seconds > 0 and now >= next_stats:
+                    self.on_stats()
+                    next_stats = now + self.options.stats_seconds
+                if stopping:
+                    # Receivers are closed before stop() is called: one last take suffices.
+                    self._process(self.handoff.take(), store)
+                    return
+        finally:
+            store.close()
+
+    def _process(self, messages: list[Message], store: EmbeddedStore) -> None:
+        if not messages:
+            return
+        started = time.monotonic()
+        self.counters.batches += 1
+        self.counters.processed += len(messages)
+        new_rows = 0
+        for index, group in _by_listener(messages).items():
+            try:
+                new_rows += self._store_batch(self.listeners[index], group, store)
+            except Exception as exc:  # one bad batch must not stop the collector
+                self.counters.errors += 1
+                self._report_error(f"batch from {self.listeners[index]} not stored: {exc!r}")
+        if new_rows:
+            try:
+                self._detect(store)
+            except Exception as exc:
+                self.counters.errors += 1
+                self._report_error(f"rules failed on the window: {exc!r}")
+        self.counters.last_batch_seconds = time.monotonic() - started
+
+    def _store_batch(
+        self, listener: ListenerSpec, messages: list[Message], store: EmbeddedStore
+    ) -> int:
+        """Parse one listener's messages, store them as one input, add them to the window."""
+        # Sender by sender (the parser takes one sender per call), arrival order within a
+        # sender; input.line numbers the stored batch in that order.
+        messages = sorted(messages, key=lambda m: m.sender)
+        first = min(m.received for m in messages)
+        name = f"live:{listener.name}:{_iso(first)}"
+        year = datetime.fromtimestamp(first, UTC).year
+        tables: list[pa.Table] = []
+        issues: list[ParseIssue] = []
+        line = 1
+        for sender, group_iter in itertools.groupby(messages, key=lambda m: m.sender):
+            lines = [m.text for m in group_iter]
+            table, found = self.parser(
+                lines,
+                path=name,
+                first_line=line,
+                sender=sender,
+                default_year=year,
+                timezones=self.timezones,
+            )
+            unknown = len(lines) - table.num_rows
+            if unknown > 0:
+                self.counters.unknown_by_sender[sender] += unknown
+                self.counters.unknown += unknown
+            self.counters.parsed += table.num_rows
+            tables.append(conform(table, "log"))
+            issues.extend(found)
+            line += len(lines)
+        table = _fill_from_arrival(pa.concat_tables(tables), messages)
+        result = SourceResult(
+            path=name,
+            source=SOURCE_NAME,
+            tables={"log": table},
+            issues=issues,
+            units_read=len(messages),
+            unit="lines",
+            stats={"senders": len({m.sender for m in messages})},
+        )
+        if store.add(_batch_sha256(listener, messages), result):
+            self.counters.stored_inputs += 1
+        else:
+            self.counters.duplicate_batches += 1
+        if table.num_rows:
+            self._window.append((time.monotonic(), table))
+        return table.num_rows
+
+    def _detect(self, store: EmbeddedStore) -> None:
+        window = self._trim_window()
+        if not self.detectors or window.num_rows == 0:
+            return
+        started = time.monotonic()
+        alerts = run_detectors(RecordTables(logs=window), self.ctx, self.detectors)
+        self.counters.last_detect_seconds = time.monotonic() - started
+        changed: list[Alert] = []
+        new: list[Alert] = []
+        for alert in alerts:
+            alert_id = alert.alert_id
+            last_seen = alert.last_seen.isoformat() if alert.last_seen else None
+            if alert_id not in self._alert_last_seen:
+                new.append(alert)
+            elif self._alert_last_seen[alert_id] == last_seen:
+                continue
+            self._alert_last_seen[alert_id] = last_seen
+            changed.append(alert)
+        if changed:
+            store.save_alerts(changed)  # new ones, and known ones seen again later
+        self.counters.alerts = len(self._alert_last_seen)
+        if self.on_alert:
+            for alert in new:
+                self.on_alert(alert)
+
+    def _trim_window(self) -> pa.Table:
+        horizon = time.monotonic() - self.options.window_seconds
+        window = self._window
+        rows = sum(t.num_rows for _, t in window)
+        while window and (window[0][0] < horizon or rows > self.options.window_max_rows):
+            rows -= window.popleft()[1].num_rows
+        self.counters.window_rows = rows
+        if not window:
+            return empty("log")
+        return pa.concat_tables([t for _, t in window])
+
+    def _report_error(self, text: str) -> None:
+        if self.on_error:
+            self.on_error(text)
+
+
+def _by_listener(messages: list[Message]) -> dict[int, list[Message]]:
+    groups: dict[int, list[Message]] = {}
+    for message in messages:
+        groups.setdefault(message.listener, []).append(message)
+    return groups
+
+
+def _batch_sha256(listener: ListenerSpec, messages: list[Message]) -> str:
+    """Content key of a stored batch: listener, senders and texts (not arrival times, so the
+    same messages batched the same way are one input)."""
+    digest = hashlib.sha256(f"live-syslog\0{listener.name}\0".encode())
+    digest.update("\n".join(f"{m.sender}\t{m.text}" for m in messages).encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
+def _fill_from_arrival(table: pa.Table, messages: list[Message]) -> pa.Table:
+    """Lines without a time of their own get their arrival time; lines the parser left
+    without a sender get the peer address they came from."""
+    if table.num_rows == 0:
+        return table
+    lines = table["input.line"]
+    if lines.null_count:
+        return table
+    index = pc.subtract(lines, 1)
+    start = table["event.start"]
+    if start.null_count:
+        micros = (np.array([m.received for m in messages]) * 1e6).astype(np.int64)
+        arrival_ts = pa.array(micros, pa.int64()).cast(TS)
+        start = pc.coalesce(start, pc.take(arrival_ts, index))
+        table = table.set_column(table.schema.get_field_index("event.start"), "event.start", start)
+    source = table["log.source.address"]
+    if source.null_count:
+        senders = pa.array([m.sender for m in messages], pa.string())
+        source = pc.coalesce(source, pc.take(senders, index))
+        position = table.schema.get_field_index("log.source.address")
+        table = table.set_column(position, "log.source.address", source)
+    return table
+
+
+def _iso(unix_time: float) -> str:
+    stamp = datetime.fromtimestamp(unix_time, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"

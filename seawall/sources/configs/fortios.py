@@ -41,12 +41,11 @@ from seawall.sources.configs.pathcfg import (
     Path,
     ServiceBook,
     cidr,
-    fast_tokens,
     interface_address,
     to_int,
     word,
 )
-from seawall.sources.configs.tree import Node, fortios_tree
+from seawall.sources.configs.tree import Node, fortios_tree, tokens
 
 # First word of a top-level ``config`` block FortiOS knows.
 KNOWN_TABLES = frozenset(
@@ -102,7 +101,7 @@ def statements(
     openers: dict[Path, int] = {}
 
     def visit(node: Node, path: Path) -> None:
-        words = tuple(fast_tokens(node.text))
+        words = tuple(tokens(node.text))
         if not words:
             return
         verb = words[0]

@@ -8,63 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from seawall.records.config import Interface, Service
+from seawall.sources.configs import tree
 from seawall.sources.configs.base import ModelBuilder, is_ip, mask_to_prefix
-from seawall.sources.configs.tree import ConfigTree, Node, PathStatement, split_lines, tokens
+from seawall.sources.configs.tree import ConfigTree, PathStatement
 
 Path = tuple[str, ...]
-
-
-def fast_tokens(text: str) -> list[str]:
-    """``tree.tokens`` (``shlex`` rules) without its cost where it is not needed: ``shlex`` was
-    ~60% of the JunOS parse time. Plain words split on whitespace; balanced double quotes (the
-    only quoting JunOS, PAN-OS and FortiOS print) are joined here the way ``shlex`` joins them;
-    anything else (single quotes, backslashes, an odd quote) goes to ``tokens``."""
-    if "'" in text or "\\" in text:
-        return tokens(text)
-    if '"' not in text:
-        return text.split()
-    parts = text.split('"')
-    if len(parts) % 2 == 0:
-        return tokens(text)
-    out: list[str] = []
-    attach = False  # the next piece continues the last word (no whitespace in between)
-    for index, part in enumerate(parts):
-        if index % 2:  # quoted: one piece, spaces kept
-            if attach:
-                out[-1] += part
-            else:
-                out.append(part)
-            attach = True
-            continue
-        words = part.split()
-        if attach and part and not part[0].isspace() and words:
-            out[-1] += words.pop(0)
-        out.extend(words)
-        attach = bool(out) and (not part or not part[-1].isspace())
-        if index == 0 and not part:
-            attach = False
-    return out
 
 
 def set_statements(
     text: str, *, verbs: tuple[str, ...] = ("set",)
 ) -> tuple[list[PathStatement], list[int], set[int]]:
-    """``tree.set_statements`` on :func:`fast_tokens`, list brackets removed: (statements,
-    lines with another verb, structural lines)."""
-    statements: list[PathStatement] = []
-    other: list[int] = []
-    structural: set[int] = set()
-    for number, line in enumerate(split_lines(text), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", "!")):
-            structural.add(number)
-            continue
-        words = fast_tokens(stripped)
-        if words and words[0] in verbs:
-            statements.append(PathStatement(clean_words(words[1:]), number))
-        else:
-            other.append(number)
-    return statements, other, structural
+    """``tree.set_statements`` with list brackets removed: (statements, lines with another
+    verb, structural lines)."""
+    return tree.set_statements(text, verbs=verbs, clean=clean_words)
 
 
 def clean_words(words: Iterable[str]) -> Path:
@@ -82,28 +38,16 @@ def clean_words(words: Iterable[str]) -> Path:
 
 
 def flatten_with_openers(
-    tree: ConfigTree, *, strip_prefixes: tuple[str, ...] = ()
+    config: ConfigTree, *, strip_prefixes: tuple[str, ...] = ()
 ) -> tuple[list[PathStatement], dict[Path, int]]:
-    """Like ``tree.flatten``, plus the line of every block opener by its full path, so a model
-    item can point at ``user admin {`` rather than at its first attribute."""
-    out: list[PathStatement] = []
+    """``tree.flatten`` with list brackets removed, plus the line of every block opener by its
+    full path, so a model item can point at ``user admin {`` rather than at its first
+    attribute."""
     openers: dict[Path, int] = {}
-
-    def visit(node: Node, prefix: Path) -> None:
-        words = clean_words(fast_tokens(node.text))
-        if words and words[0] in strip_prefixes:
-            words = words[1:]
-        path = prefix + words
-        if node.children:
-            openers.setdefault(path, node.line)
-            for child in node.children:
-                visit(child, path)
-        elif path:
-            out.append(PathStatement(path, node.line))
-
-    for child in tree.root.children:
-        visit(child, ())
-    return out, openers
+    statements = tree.flatten(
+        config, strip_prefixes=strip_prefixes, clean=clean_words, openers=openers
+    )
+    return statements, openers
 
 
 def mark_openers(

@@ -27,11 +27,10 @@ from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
 from seawall.sources.configs.pathcfg import (
     InterfaceBook,
     ServiceBook,
-    fast_tokens,
     interface_address,
     to_int,
 )
-from seawall.sources.configs.tree import Node, indent_tree
+from seawall.sources.configs.tree import Node, indent_tree, tokens
 
 KNOWN = frozenset(
     {
@@ -59,7 +58,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     tree = indent_tree(text, comment_prefixes=(";",))
     reader = _Reader(builder)
     for node in tree.root.children:
-        words = fast_tokens(node.text)
+        words = tokens(node.text)
         if words and words[0] in KNOWN:
             builder.understood(node)
             reader.read(node, words)
@@ -158,7 +157,7 @@ class _Reader:
         interface = self.interfaces.get(name, line)
         interface.kind = "vlan" if kind == "vlan" else "physical"
         for child in node.children:
-            words = fast_tokens(child.text)
+            words = tokens(child.text)
             if words[:2] == ["ip", "address"] and len(words) > 2 and words[2][:1].isdigit():
                 mask = words[3] if len(words) > 3 else None
                 address = interface_address(words[2], mask)

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from seawall.records.config import DeviceConfig
 from seawall.sources.configs import parse_config_text
-from seawall.sources.configs.pathcfg import fast_tokens
-from seawall.sources.configs.tree import tokens
+from seawall.sources.configs.tree import shlex_tokens, tokens
 
 CONFIGS = Path(__file__).parents[2] / "data" / "configs"
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -118,7 +117,19 @@ def test_damaged_corpus_files(dialect: str, data: st.DataObject) -> None:
     check("\n".join(damaged), dialect)
 
 
-@settings(max_examples=500, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list('ab "\t x1;{')), max_size=40))
-def test_fast_tokens_split_like_shlex(text: str) -> None:
-    assert fast_tokens(text) == tokens(text)
+@pytest.mark.parametrize("dialect", ["juniper_junos", "paloalto_panos", "vyos", "f5_bigip"])
+def test_brace_nesting_deeper_than_the_recursion_limit(dialect: str) -> None:
+    # Flattening walks an explicit stack: a hostile file nested 3000 deep is read, not failed.
+    text = "system {\n" + "a {\n" * 3000 + "}\n" * 3001
+    model = check(text, dialect)
+    assert model.lines_total == 6002
+
+
+# Quotes, escapes, separators and the whitespace ``str.split`` and ``shlex`` disagree on.
+_TOKEN_CHARS = list("ab \"\t x1;{'\\\r\n\x0b\x0c\x1c\xa0\u3000é")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(_TOKEN_CHARS), max_size=40))
+def test_tokens_split_like_shlex(text: str) -> None:
+    assert tokens(text) == shlex_tokens(text)

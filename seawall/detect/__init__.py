@@ -17,6 +17,7 @@ DETECTOR_MODULES = (
     "seawall.detect.traffic.ids",
     "seawall.detect.intel",
     "seawall.detect.audit.run",
+    "seawall.detect.logs.sigma",
 )
 
 

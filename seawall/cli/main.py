@@ -407,6 +407,147 @@ def update_kev_cmd(path: str, store_dir: str) -> None:
     Console().print(summary)
 
 
+@cli.command("collect")
+@click.option(
+    "--syslog",
+    "listeners",
+    multiple=True,
+    required=True,
+    help="listen for syslog: udp://HOST:PORT or tcp://HOST:PORT (RFC 6587 framing); repeatable",
+)
+@store_option
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML: network map and threshold overrides",
+)
+@click.option(
+    "--batch-seconds",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="store and evaluate received messages at least this often",
+)
+@click.option(
+    "--queue",
+    "queue_size",
+    type=click.IntRange(min=1),
+    default=200_000,
+    show_default=True,
+    help="messages waiting for the batcher; beyond it they are dropped and counted",
+)
+@click.option(
+    "--window-seconds",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="how far back the rules look (sequences and thresholds span batches)",
+)
+@click.option(
+    "--max-message",
+    type=click.IntRange(min=64),
+    default=65536,
+    show_default=True,
+    help="longest message in bytes; longer ones are counted as oversize and skipped",
+)
+@click.option(
+    "--stats-seconds",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="print a stats line on standard error this often (0: never)",
+)
+@click.option(
+    "--detector",
+    "detectors",
+    multiple=True,
+    help="run only this detector on the window; repeatable (default: the log detectors)",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["default", "lab"]),
+    default="default",
+    show_default=True,
+    help="threshold profile",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: one line per alert; json: one alert object per line",
+)
+def collect_cmd(
+    listeners: tuple[str, ...],
+    store_dir: str,
+    config_path: str | None,
+    batch_seconds: float,
+    queue_size: int,
+    window_seconds: float,
+    max_message: int,
+    stats_seconds: float,
+    detectors: tuple[str, ...],
+    profile: str,
+    fmt: str,
+) -> None:
+    """Collect syslog live: store it, run the log rules, print alerts as they arrive.
+
+    Stops on Ctrl-C or SIGTERM after storing and evaluating everything received."""
+    import json
+    import signal
+    import threading
+
+    from seawall.collect import CollectOptions, ListenerSpec
+    from seawall.collect.render import alert_row, stats_line, summary_lines
+    from seawall.records.alerts import Alert
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def on_alert(alert: Alert) -> None:
+        text = json.dumps(alert.to_dict()) if fmt == "json" else alert_row(alert)
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    def on_ready(bound: list[ListenerSpec], running: list[str]) -> None:
+        err.print(f"collect: listening on {', '.join(map(str, bound))}; store {store_dir}")
+        err.print(f"collect: detectors {', '.join(running) or 'none registered for logs'}")
+
+    options = CollectOptions(
+        batch_seconds=batch_seconds,
+        queue_size=queue_size,
+        window_seconds=window_seconds,
+        max_message=max_message,
+        stats_seconds=stats_seconds,
+    )
+    try:
+        summary = commands.collect(
+            list(listeners),
+            stop=stop,
+            store_dir=store_dir,
+            config_path=config_path,
+            profile=profile,
+            options=options,
+            detectors=list(detectors) or None,
+            on_ready=on_ready,
+            on_alert=on_alert,
+            on_stats=lambda stats: err.print(escape(stats_line(stats))),
+            on_error=lambda text: err.print(f"[red]error:[/] {escape(text)}"),
+        )
+    except SeawallError as exc:
+        _error(err, exc)
+    if fmt == "json":
+        sys.stderr.write(json.dumps({"summary": summary}) + "\n")
+    else:
+        for text in summary_lines(summary):
+            err.print(escape(text))
+
+
 def _error(err: Console, exc: Exception) -> NoReturn:
     """One unwrapped line (file names stay greppable), then exit status 2."""
     err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)

@@ -137,19 +137,20 @@ class Batcher:
                 stopping = self._stopping
                 now = time.monotonic()
                 if stopping or now >= deadline or len(self.handoff) >= self.handoff.batch_messages:
-                    self._process(self.handoff.take(), store)
+                    self.process(self.handoff.take(), store)
                     deadline = time.monotonic() + self.options.batch_seconds
                 if self.on_stats and self.options.stats_seconds > 0 and now >= next_stats:
                     self.on_stats()
                     next_stats = now + self.options.stats_seconds
                 if stopping:
                     # Receivers are closed before stop() is called: one last take suffices.
-                    self._process(self.handoff.take(), store)
+                    self.process(self.handoff.take(), store)
                     return
         finally:
             store.close()
 
-    def _process(self, messages: list[Message], store: EmbeddedStore) -> None:
+    def process(self, messages: list[Message], store: EmbeddedStore) -> None:
+        """One batch: store it per listener, then run the rules over the window."""
         if not messages:
             return
         started = time.monotonic()

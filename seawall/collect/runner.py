@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import importlib
 import socket
 import threading
 import time
@@ -87,13 +88,16 @@ def select_detectors(names: Sequence[str] | None) -> list[str]:
 
 
 def default_parser() -> LineParser:
+    """The device log parser (``seawall.sources.logs.parse_lines``)."""
     try:
-        from seawall.sources.logs import parse_lines
+        module = importlib.import_module("seawall.sources.logs")
     except ImportError as exc:
-        raise ConfigError(
-            f"the device log parser is not available ({exc}); reinstall Seawall"
-        ) from None
-    parser: LineParser = parse_lines
+        module, problem = None, str(exc)
+    else:
+        problem = "it has no parse_lines"
+    parser: LineParser | None = getattr(module, "parse_lines", None)
+    if parser is None:
+        raise ConfigError(f"the device log parser is not available ({problem}); reinstall Seawall")
     return parser
 
 
@@ -154,19 +158,6 @@ class Collector:
         self.detectors = select_detectors(self._detector_names)
         parser = self._parser or default_parser()
         EmbeddedStore(self.store_dir).close()  # fail here, not in the batcher, if unusable
-        self._batcher = Batcher(
-            handoff=self.handoff,
-            listeners=self.specs,
-            store_dir=self.store_dir,
-            parser=parser,
-            ctx=self.ctx,
-            detectors=self.detectors,
-            options=self.options.batch_options(),
-            timezones=self._timezones,
-            on_alert=self._on_alert,
-            on_stats=self._emit_stats if self._on_stats else None,
-            on_error=self._on_error,
-        )
         self._started_at = time.monotonic()
         self._loop_thread = threading.Thread(
             target=self._loop_main, name="seawall-collect-receivers", daemon=True
@@ -177,6 +168,19 @@ class Collector:
         if self._start_error is not None:
             self._loop_thread.join()
             raise self._start_error
+        self._batcher = Batcher(
+            handoff=self.handoff,
+            listeners=self.specs,  # with the ports bound
+            store_dir=self.store_dir,
+            parser=parser,
+            ctx=self.ctx,
+            detectors=self.detectors,
+            options=self.options.batch_options(),
+            timezones=self._timezones,
+            on_alert=self._on_alert,
+            on_stats=self._emit_stats if self._on_stats else None,
+            on_error=self._on_error,
+        )
         self._batch_thread = threading.Thread(
             target=self._batch_main, name="seawall-collect-batcher", daemon=True
         )

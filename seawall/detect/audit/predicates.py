@@ -334,22 +334,29 @@ def campaign_port(port: Any, patterns: Iterable[re.Pattern[str]] = _CAMPAIGN_POR
         "nxapi-http": 80,
         "nxapi-https": 443,
     },
+    shape_only=["gnmi", "grpc"],
 )
 def mgmt_ports(model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext) -> Iterator[Hit]:
     """Management services moved to a non-default port (``ip ssh port N rotary M``,
     ``ip http port``, ``ip http secure-port``, NX-OS ``nxapi https port``) and ``rotary``
     groups on VTY lines; the message says when the port has one of the campaign's shapes.
     A service whose default port depends on its transport (NX-API) is looked up as
-    ``<name>-<transport>``."""
+    ``<name>-<transport>``; services in ``shape_only`` have no single default (IOS XR gRPC
+    takes any port of a range) and are reported only on a campaign shape."""
     patterns = [re.compile(str(p)) for p in params["patterns"]]
     defaults: Mapping[str, Any] = params["default_ports"]
+    shape_only = set(params["shape_only"])
     for service in model.services:
         if service.port is None:
             continue
-        transport = service.options.get("transport")
-        default = defaults.get(f"{service.name}-{transport}", defaults.get(service.name))
-        if default is None or service.port == default:
-            continue
+        if service.name in shape_only:
+            if not campaign_port(service.port, patterns):
+                continue
+        else:
+            transport = service.options.get("transport")
+            default = defaults.get(f"{service.name}-{transport}", defaults.get(service.name))
+            if default is None or service.port == default:
+                continue
         shape = (
             " (port shape used by the campaign: 22x22 / xxx22 / 18xxx)"
             if campaign_port(service.port, patterns)
@@ -1129,15 +1136,26 @@ def plaintext_without_encryption(
     touch IKE pre-shared keys, which HD-04 reports): anyone who sees the config reads them."""
     if model.flags.get("service_password_encryption") is True:
         return
+    plain_secrets = [
+        s for s in model.secrets if s.secret_type == "plain" and s.kind in params["secret_kinds"]
+    ]
+    # A server's key recorded as a secret (its own or the global one) is that key, not another.
+    key_owners = {(s.kind, s.owner) for s in plain_secrets}
     plain_lines = sorted(
         [u.line for u in model.users if u.secret_type == "plain"]
+        + [s.line for s in plain_secrets]
+        + [line.line for line in model.lines if line.password_type == "plain"]
         + [
             s.line
-            for s in model.secrets
-            if s.secret_type == "plain" and s.kind in params["secret_kinds"]
+            for s in model.aaa.servers
+            if s.key_type == "plain"
+            and not {
+                (f"{s.protocol}-key", None),
+                (f"{s.protocol}-key", s.address),
+                (f"{s.protocol}-key", s.name),
+            }
+            & key_owners
         ]
-        + [line.line for line in model.lines if line.password_type == "plain"]
-        + [s.line for s in model.aaa.servers if s.key_type == "plain"]
     )
     if not plain_lines:
         return
@@ -1226,7 +1244,7 @@ def snmpv3_weak(model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContex
 
 _EXTERNAL_DESCRIPTION = re.compile(
     r"internet|transit|upstream|\bisp\b|peering|\bpeer\b|customer|\bcust\b|\bwan\b|external|"
-    r"outside|\bix\b|uplink to",
+    r"outside|\bix\b",
     re.IGNORECASE,
 )
 

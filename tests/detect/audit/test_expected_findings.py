@@ -204,3 +204,36 @@ def test_igp_on_a_loopback_is_no_session() -> None:
     assert [f.message for f in found] == [
         "ospf neighbor GigabitEthernet0/0/0/0 without authentication"
     ]
+
+
+@pytest.mark.parametrize(("port", "expected"), [(57400, []), (57777, []), (18443, [("high", 2)])])
+def test_grpc_ports_are_reported_only_on_campaign_shapes(port: int, expected: list[Any]) -> None:
+    # IOS XR takes gRPC on any port of 57344-57999: only the campaign's shapes are news
+    text = f"hostname xr1\ngrpc\n port {port}\n no-tls\n"
+    found = _findings(text, "cisco_iosxr", "ST-04")
+    assert [(f.severity, f.line) for f in found] == expected  # at the `grpc` block
+
+
+def test_a_clear_text_server_key_is_counted_once() -> None:
+    text = (
+        "version 17.6\nhostname r1\nno service password-encryption\n"
+        "tacacs server T1\n address ipv4 10.0.0.5\n key 0 hunter22\n"
+    )
+    (hit,) = _findings(text, "cisco_ios", "HD-05")
+    assert hit.line == 6
+    assert "1 clear-text password(s)/key(s) in the config (first on line 6)" in hit.message
+
+
+def test_an_http_port_statement_is_not_a_second_web_server() -> None:
+    text = "version 17.6\nhostname r1\nip http server\nip http port 18443\n"
+    assert [(f.severity, f.line) for f in _findings(text, "cisco_ios", "ST-19")] == [("high", 3)]
+    assert [(f.severity, f.line) for f in _findings(text, "cisco_ios", "ST-04")] == [("high", 4)]
+
+
+def test_an_uplink_to_the_core_is_not_external() -> None:
+    text = (
+        "version 17.6\nhostname r1\ninterface Gi1\n description uplink to core\n"
+        " ip address 10.0.0.1 255.255.255.252\ninterface Gi2\n description internet transit\n"
+        " ip address 198.51.100.2 255.255.255.252\n"
+    )
+    assert [f.line for f in _findings(text, "cisco_ios", "HD-12")] == [6]

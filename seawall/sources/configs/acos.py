@@ -22,8 +22,7 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
-    ServiceBook,
+    VendorReader,
     interface_address,
     to_int,
 )
@@ -73,13 +72,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     return builder.finish(tree.structural)
 
 
-class _Reader:
-    def __init__(self, builder: ModelBuilder) -> None:
-        self.model = builder.model
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, lambda name: "other")
-        self.users: dict[str, LocalUser] = {}
-
+class _Reader(VendorReader):
     def read(self, node: Node, w: list[str]) -> None:
         model, head = self.model, w[0]
         line = node.line

@@ -13,11 +13,8 @@ import re
 
 from seawall.records.config import (
     AaaServer,
-    Acl,
     AclEntry,
-    AclUse,
     DeviceConfig,
-    LocalUser,
     LogHost,
     NtpServer,
     SnmpCommunity,
@@ -27,12 +24,13 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
     Path,
-    ServiceBook,
+    VendorReader,
     cidr,
     flatten_with_openers,
     mark_openers,
+    read_known,
+    standard_acl,
     to_int,
     word,
 )
@@ -128,28 +126,18 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     statements, openers = flatten_with_openers(tree)
     mark_openers(builder, openers, lambda p: bool(p) and p[0] in KNOWN)
     reader = _Reader(builder, openers)
-    for statement in statements:
-        if statement.words and statement.words[0] in KNOWN:
-            builder.understood(statement.line)
-            reader.read(statement.words, statement.line)
+    read_known(builder, statements, KNOWN, reader.read)
     reader.finish()
     return builder.finish(tree.structural)
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder, openers: dict[Path, int]) -> None:
-        self.model = builder.model
-        self.openers = openers
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, lambda name: "other")
-        self.users: dict[str, LocalUser] = {}
+        super().__init__(builder, openers)
         self.communities: dict[str, tuple[int, dict[str, str]]] = {}
         self.syslog: dict[str, LogHost] = {}
         self.routes: dict[str, dict[str, str]] = {}
         self.route_lines: dict[str, int] = {}
-
-    def opener(self, path: Path, line: int) -> int:
-        return self.openers.get(path, line)
 
     def read(self, w: Path, line: int) -> None:
         head = w[:2]
@@ -180,11 +168,7 @@ class _Reader:
             self._aaa(w, line)
 
     def _user(self, w: Path, line: int) -> None:
-        name = w[2]
-        user = self.users.get(name)
-        if user is None:
-            user = self.users[name] = LocalUser(name, self.opener(w[:3], line))
-            self.model.users.append(user)
+        user = self.user(w[2], self.opener(w[:3], line))
         key = w[3]
         if key == "encrypted-password" and len(w) > 4:
             user.secret_type = crypt_type(w[4])
@@ -204,12 +188,8 @@ class _Reader:
             service.port = to_int(w[3])
         elif key == "allow" and len(w) > 3:
             acl_name = f"{w[1]} allow"
-            acl = self.model.acls.get(acl_name)
-            if acl is None:
-                acl = self.model.acls[acl_name] = Acl(acl_name, self.opener(w[:3], line))
-                acl.kind = "standard"
-                self.model.acl_uses.append(AclUse(acl_name, name, acl.line))
-                service.acl = acl_name
+            acl = standard_acl(self.model, acl_name, self.opener(w[:3], line), name)
+            service.acl = acl_name
             for address in w[3:]:
                 source = "any" if address.upper() == "ALL" else cidr(address)
                 acl.entries.append(AclEntry("permit", line, source=source, text=address))
@@ -220,11 +200,7 @@ class _Reader:
             _, fields = self.communities.setdefault(w[3], (self.opener(w[:4], line), {}))
             fields[w[4]] = w[5]
         elif part == "allowed-addresses":
-            acl = self.model.acls.get("snmp allowed-addresses")
-            if acl is None:
-                acl = Acl("snmp allowed-addresses", line, kind="standard")
-                self.model.acls[acl.name] = acl
-                self.model.acl_uses.append(AclUse(acl.name, "snmp", line))
+            acl = standard_acl(self.model, "snmp allowed-addresses", line, "snmp")
             for address in w[3:]:
                 acl.entries.append(AclEntry("permit", line, source=cidr(address), text=address))
         elif part == "traps" and word(w, 4) == "host" and len(w) > 5:

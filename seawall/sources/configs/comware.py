@@ -25,7 +25,10 @@ from seawall.records.config import (
     fingerprint,
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type, mask_to_prefix
-from seawall.sources.configs.pathcfg import InterfaceBook, ServiceBook, interface_address
+from seawall.sources.configs.pathcfg import (
+    VendorReader,
+    interface_address,
+)
 from seawall.sources.configs.tree import split_lines
 
 KNOWN = frozenset(
@@ -104,11 +107,9 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     return builder.finish(structural)
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder) -> None:
-        self.model = builder.model
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, _interface_kind)
+        super().__init__(builder, interface_kind=_interface_kind)
         self.schemes: dict[str, list[AaaServer]] = {}
 
     def read(self, block: Block) -> None:

@@ -24,7 +24,6 @@ from seawall.records.config import (
     Capture,
     CryptoPeer,
     DeviceConfig,
-    LocalUser,
     LogHost,
     NtpServer,
     RoutingPeer,
@@ -37,11 +36,11 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
     Path,
-    ServiceBook,
+    VendorReader,
     cidr,
     interface_address,
+    standard_acl,
     to_int,
     word,
 )
@@ -173,15 +172,11 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     return builder.finish(structural)
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder, openers: dict[Path, int]) -> None:
-        self.model = builder.model
-        self.openers = openers
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, _interface_kind)
+        super().__init__(builder, openers, _interface_kind)
         self.access: dict[str, _Interface] = {}
         self.ports: dict[str, tuple[int | None, int]] = {}
-        self.users: dict[str, LocalUser] = {}
         self.routes: dict[str, dict[str, tuple[str, int]]] = {}
         self.phase1: dict[str, dict[str, tuple[str, int]]] = {}
         self.communities: dict[str, _Community] = {}
@@ -254,10 +249,7 @@ class _Reader:
 
     def _admin(self, p: Path, key: str, values: Path, line: int, *, api: bool) -> None:
         name = p[2]
-        user = self.users.get(name)
-        if user is None:
-            user = self.users[name] = LocalUser(name, self.openers.get(p[:3], line))
-            self.model.users.append(user)
+        user = self.user(name, self.opener(p[:3], line))
         value = word(values, 0)
         if len(p) == 3:
             if key == "accprofile" and value is not None:
@@ -278,17 +270,13 @@ class _Reader:
         """Trusted hosts restrict where an administrator may log in from: an ACL per admin."""
         address, _, mask = value.partition(" ")
         prefix = cidr(mask_to_prefix(address, mask) or address) if mask else cidr(address)
-        acl_name = f"trusthost {user}"
-        acl = self.model.acls.get(acl_name)
-        if acl is None:
-            acl = self.model.acls[acl_name] = Acl(acl_name, line, kind="standard")
-            self.model.acl_uses.append(AclUse(acl_name, "mpp", line, owner=user))
+        acl = standard_acl(self.model, f"trusthost {user}", line, "mpp", owner=user)
         acl.entries.append(AclEntry("permit", line, source=prefix, text=f"trusthost {value}"))
 
     # --- interfaces and management access ------------------------------------------------
 
     def _interface(self, name: str, key: str, values: Path, line: int) -> None:
-        interface = self.interfaces.get(name, self.openers.get(("system", "interface", name), line))
+        interface = self.interfaces.get(name, self.opener(("system", "interface", name), line))
         value = word(values, 0)
         if key == "ip" and value is not None:
             address = interface_address(value, word(values, 1))
@@ -325,7 +313,7 @@ class _Reader:
         if p[2] == "community":
             community = self.communities.get(p[3])
             if community is None:
-                opener = self.openers.get(p[:4], line)
+                opener = self.opener(p[:4], line)
                 community = self.communities[p[3]] = _Community(opener)
             if len(p) == 4:
                 if key == "name":
@@ -394,7 +382,7 @@ class _Reader:
     def _bgp(self, address: str, key: str, values: Path, line: int) -> None:
         peer = self.peers.get(address)
         if peer is None:
-            opener = self.openers.get(("router", "bgp", "neighbor", address), line)
+            opener = self.opener(("router", "bgp", "neighbor", address), line)
             peer = self.peers[address] = RoutingPeer("bgp", address, opener)
             self.model.routing_peers.append(peer)
         if key == "remote-as":
@@ -439,7 +427,7 @@ class _Reader:
                 continue
             address, line = fields["remote-gw"]
             model.crypto_peers.append(CryptoPeer(address, "gateway", line, name))
-            opener = self.openers.get(("vpn", "ipsec", "phase1-interface", name), line)
+            opener = self.opener(("vpn", "ipsec", "phase1-interface", name), line)
             interface = self.interfaces.get(name, opener)
             interface.kind, interface.tunnel_mode = "tunnel", "ipsec"
             interface.tunnel_destination = address
@@ -450,7 +438,7 @@ class _Reader:
                 kind = "encrypted" if value.startswith("ENC ") else "plain"
                 model.secrets.append(Secret("isakmp-key", kind, psk_line, owner=name))
         for entry, fields in self.routes.items():
-            line = self.openers.get(("router", "static", entry), min(n for _, n in fields.values()))
+            line = self.opener(("router", "static", entry), min(n for _, n in fields.values()))
             dst = fields.get("dst", ("0.0.0.0 0.0.0.0", line))[0].split()
             prefix = mask_to_prefix(dst[0], dst[1]) if len(dst) == 2 else (dst[0] if dst else "")
             model.static_routes.append(

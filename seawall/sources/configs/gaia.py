@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from seawall.records.config import (
     AaaServer,
-    Acl,
     AclEntry,
-    AclUse,
     DeviceConfig,
-    LocalUser,
     LogHost,
     NtpServer,
     Secret,
@@ -23,16 +20,16 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
     Path,
-    ServiceBook,
+    VendorReader,
     cidr,
+    other_verbs,
+    read_known,
     set_statements,
+    standard_acl,
     to_int,
     word,
 )
-from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import split_lines
 
 KNOWN = frozenset(
     {
@@ -57,37 +54,18 @@ _NOTED = frozenset({"delete"})
 
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "Check Point", "Gaia")
-    model = builder.model
     statements, other, structural = set_statements(text, verbs=("set", "add"))
-    lines = split_lines(text)
-    for number in other:
-        words = lines[number - 1].split()
-        if words and words[0] in _NOTED and word(tuple(words), 1) in KNOWN:
-            builder.understood(number)
-            model.features.append(redact_line(" ".join(words)))
+    other_verbs(builder, text, other, verbs=_NOTED, noted=_NOTED, heads=KNOWN)
     reader = _Reader(builder)
-    for statement in statements:
-        if statement.words and statement.words[0] in KNOWN:
-            builder.understood(statement.line)
-            reader.read(statement.words, statement.line)
+    read_known(builder, statements, KNOWN, reader.read)
     reader.finish()
     return builder.finish(structural)
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder) -> None:
-        self.model = builder.model
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, _interface_kind)
-        self.users: dict[str, LocalUser] = {}
+        super().__init__(builder, interface_kind=_interface_kind)
         self.pending_masks: dict[str, int] = {}
-
-    def user(self, name: str, line: int) -> LocalUser:
-        user = self.users.get(name)
-        if user is None:
-            user = self.users[name] = LocalUser(name, line)
-            self.model.users.append(user)
-        return user
 
     def read(self, w: Path, line: int) -> None:
         model, head = self.model, w[0]
@@ -190,10 +168,7 @@ class _Reader:
             source = cidr(f"{address}/{length}" if length else address)
         else:
             return
-        acl = self.model.acls.get("allowed-client")
-        if acl is None:
-            acl = self.model.acls["allowed-client"] = Acl("allowed-client", line, "standard")
-            self.model.acl_uses.append(AclUse("allowed-client", "mpp", line))
+        acl = standard_acl(self.model, "allowed-client", line, "mpp")
         acl.entries.append(AclEntry("permit", line, source=source, text=" ".join(t)))
 
     def finish(self) -> None:

@@ -37,6 +37,7 @@ from seawall.sources.configs.pathcfg import (
     ServiceBook,
     flatten_with_openers,
     mark_openers,
+    other_verbs,
     set_statements,
     to_int,
     word,
@@ -80,13 +81,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     if _is_set_style(text):
         statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}
-        lines = split_lines(text)
-        for number in other:
-            words = lines[number - 1].split()
-            if words and words[0] in OTHER_VERBS:
-                builder.understood(number)
-                if words[0] in _NOTED_VERBS:
-                    model.features.append(redact_line(" ".join(words)))
+        other_verbs(builder, text, other, verbs=OTHER_VERBS, noted=_NOTED_VERBS)
     else:
         tree = brace_tree(text)
         structural = tree.structural

@@ -23,7 +23,6 @@ from seawall.records.config import (
     AclUse,
     CryptoPeer,
     DeviceConfig,
-    LocalUser,
     LogHost,
     NtpServer,
     RoutingPeer,
@@ -35,18 +34,18 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type, is_ip
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
     Path,
-    ServiceBook,
+    VendorReader,
     cidr,
     flatten_with_openers,
     interface_address,
     mark_openers,
+    other_verbs,
     set_statements,
+    standard_acl,
     to_int,
     word,
 )
-from seawall.sources.configs.redact import redact_line
 from seawall.sources.configs.tree import brace_tree, split_lines
 
 # Heads of a device-relative path (after the scope is stripped).
@@ -153,13 +152,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     if _is_set_style(text):
         statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}
-        lines = split_lines(text)
-        for number in other:
-            words = lines[number - 1].split()
-            if words and words[0] in OTHER_VERBS:
-                builder.understood(number)
-                if words[0] in _NOTED_VERBS:
-                    model.features.append(redact_line(" ".join(words)))
+        other_verbs(builder, text, other, verbs=OTHER_VERBS, noted=_NOTED_VERBS)
     else:
         tree = brace_tree(text)
         structural = tree.structural
@@ -190,14 +183,9 @@ def _is_set_style(text: str) -> bool:
     return set_lines > brace_lines
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder, openers: dict[Path, int]) -> None:
-        self.builder = builder
-        self.model = builder.model
-        self.openers = openers
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, _interface_kind)
-        self.users: dict[str, LocalUser] = {}
+        super().__init__(builder, openers, _interface_kind)
         self.admin_roles: set[str] = set()
         self.profiles: dict[str, _Profile] = {}
         self.profile_bindings: list[tuple[str, str, int]] = []  # interface, profile, line
@@ -211,7 +199,7 @@ class _Reader:
         self.ntp: dict[str, NtpServer] = {}
         self.snmp_users: dict[str, SnmpUser] = {}
 
-    def opener(self, full: Path, canonical_prefix_length: int, line: int) -> int:
+    def scoped_opener(self, full: Path, canonical_prefix_length: int, line: int) -> int:
         """Line of the block opening the first ``canonical_prefix_length`` words of the
         device-relative path (brace style), else the statement's own line."""
         if not self.openers:
@@ -252,10 +240,7 @@ class _Reader:
             service.enabled = t[2] == "no"
             service.line = line
         elif key == "permitted-ip" and len(t) > 1:
-            acl = model.acls.get("permitted-ip")
-            if acl is None:
-                acl = model.acls["permitted-ip"] = Acl("permitted-ip", line, kind="standard")
-                model.acl_uses.append(AclUse("permitted-ip", "mpp", line, owner="management"))
+            acl = standard_acl(model, "permitted-ip", line, "mpp", owner="management")
             acl.entries.append(
                 AclEntry("permit", line, source=cidr(t[1]), text=f"permitted-ip {t[1]}")
             )
@@ -308,10 +293,7 @@ class _Reader:
 
     def _mgt_config(self, full: Path, w: Path, line: int) -> None:
         if word(w, 1) == "users" and len(w) > 2:
-            user = self.users.get(w[2])
-            if user is None:
-                user = self.users[w[2]] = LocalUser(w[2], self.opener(full, 3, line))
-                self.model.users.append(user)
+            user = self.user(w[2], self.scoped_opener(full, 3, line))
             rest = w[3:]
             key = word(rest, 0)
             if key in ("phash", "password") and len(rest) > 1:
@@ -348,7 +330,7 @@ class _Reader:
             if kind == "ipsec":
                 tunnel = self.tunnels.get(name)
                 if tunnel is None:
-                    tunnel = self.tunnels[name] = _Tunnel(self.opener(full, 4, line))
+                    tunnel = self.tunnels[name] = _Tunnel(self.scoped_opener(full, 4, line))
                 if rest[0] == "tunnel-interface" and len(rest) > 1:
                     tunnel.interface = rest[1]
                 elif rest[:2] == ("auto-key", "ike-gateway") and len(rest) > 2:
@@ -368,7 +350,7 @@ class _Reader:
             at += 1
         if word(w, at) == "units" and len(w) > at + 1:
             name, at = w[at + 1], at + 2
-        interface = self.interfaces.get(name, self.opener(full, at, line))
+        interface = self.interfaces.get(name, self.scoped_opener(full, at, line))
         if kind in _INTERFACE_KINDS and interface.kind == "other":
             interface.kind = _INTERFACE_KINDS[kind]
         t = w[at:]

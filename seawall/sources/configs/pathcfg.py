@@ -1,16 +1,19 @@
 """Helpers for the parsers that read configurations as path statements (JunOS, PAN-OS, FortiOS,
-SR OS, F5, VyOS, Gaia): brace trees flattened with the line of every block opener, word
-clean-up, and a service book that merges the statements about one service.
+SR OS, F5, VyOS, Gaia) and for the other best-effort vendors: brace trees flattened with the
+line of every block opener, word clean-up, the other verbs of ``set``-style files, books that
+merge the statements about one service or interface, and the state every vendor reader starts
+from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from seawall.records.config import Interface, Service
+from seawall.records.config import Acl, AclUse, DeviceConfig, Interface, LocalUser, Service
 from seawall.sources.configs import tree
 from seawall.sources.configs.base import ModelBuilder, is_ip, mask_to_prefix
-from seawall.sources.configs.tree import ConfigTree, PathStatement
+from seawall.sources.configs.redact import redact_line
+from seawall.sources.configs.tree import ConfigTree, PathStatement, split_lines
 
 Path = tuple[str, ...]
 
@@ -21,6 +24,32 @@ def set_statements(
     """``tree.set_statements`` with list brackets removed: (statements, lines with another
     verb, structural lines)."""
     return tree.set_statements(text, verbs=verbs, clean=clean_words)
+
+
+def other_verbs(
+    builder: ModelBuilder,
+    text: str,
+    numbers: Iterable[int],
+    *,
+    verbs: frozenset[str],
+    noted: frozenset[str],
+    heads: frozenset[str] | None = None,
+) -> None:
+    """The lines of a ``set``-style file with another verb (``numbers``, from
+    :func:`set_statements`): understood when the verb is one of ``verbs`` (and, with ``heads``,
+    the word after it names a known hierarchy). Those whose verb is ``noted`` (``delete``,
+    ``deactivate``) are kept, redacted, in ``features``: they are never applied, and what they
+    remove is still read from the rest of the file."""
+    lines = split_lines(text)
+    for number in numbers:
+        words = lines[number - 1].split()
+        if not words or words[0] not in verbs:
+            continue
+        if heads is not None and (len(words) < 2 or words[1] not in heads):
+            continue
+        builder.understood(number)
+        if words[0] in noted:
+            builder.model.features.append(redact_line(" ".join(words)))
 
 
 def clean_words(words: Iterable[str]) -> Path:
@@ -57,6 +86,21 @@ def mark_openers(
     for path, line in openers.items():
         if known(path):
             builder.understood(line)
+
+
+def read_known(
+    builder: ModelBuilder,
+    statements: Iterable[PathStatement],
+    heads: frozenset[str],
+    read: Callable[[Path, int], None],
+) -> None:
+    """Statements under a known top-level word are understood and read; the rest stay
+    unknown."""
+    for statement in statements:
+        words = statement.words
+        if words and words[0] in heads:
+            builder.understood(statement.line)
+            read(words, statement.line)
 
 
 def to_int(text: str | None) -> int | None:
@@ -145,3 +189,49 @@ def interface_address(address: str, mask: str | None) -> str:
         return address
     network = mask_to_prefix(address, mask)
     return f"{address}/{network.split('/')[1]}" if network else address
+
+
+def standard_acl(
+    model: DeviceConfig, name: str, line: int, where: str, owner: str | None = None
+) -> Acl:
+    """The list of sources allowed to reach a management service (trusted hosts, permitted
+    IPs, SNMP clients): a standard ACL created, with its use, on first mention."""
+    acl = model.acls.get(name)
+    if acl is None:
+        acl = model.acls[name] = Acl(name, line, kind="standard")
+        model.acl_uses.append(AclUse(name, where, line, owner=owner))
+    return acl
+
+
+def _other_kind(name: str) -> str:
+    return "other"
+
+
+class VendorReader:
+    """What every vendor reader starts from: the model, services and interfaces merged by
+    name, local users by name, and the block-opener lines of a brace-style file."""
+
+    def __init__(
+        self,
+        builder: ModelBuilder,
+        openers: dict[Path, int] | None = None,
+        interface_kind: Callable[[str], str] = _other_kind,
+    ) -> None:
+        self.builder = builder
+        self.model = builder.model
+        self.openers: dict[Path, int] = openers if openers is not None else {}
+        self.services = ServiceBook(self.model.services)
+        self.interfaces = InterfaceBook(self.model.interfaces, interface_kind)
+        self.users: dict[str, LocalUser] = {}
+
+    def opener(self, path: Path, line: int) -> int:
+        """Line of the block that opened ``path`` (brace style), else the statement's."""
+        return self.openers.get(path, line)
+
+    def user(self, name: str, line: int, *, is_admin: bool = False) -> LocalUser:
+        """The local user ``name``, created at ``line`` on first mention."""
+        user = self.users.get(name)
+        if user is None:
+            user = self.users[name] = LocalUser(name, line, is_admin=is_admin)
+            self.model.users.append(user)
+        return user

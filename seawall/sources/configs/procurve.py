@@ -11,9 +11,7 @@ import re
 from seawall.records.config import (
     AaaMethod,
     AaaServer,
-    Acl,
     AclEntry,
-    AclUse,
     DeviceConfig,
     LocalUser,
     LogHost,
@@ -25,9 +23,9 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
-    ServiceBook,
+    VendorReader,
     interface_address,
+    standard_acl,
     to_int,
 )
 from seawall.sources.configs.tree import Node, indent_tree, tokens
@@ -65,12 +63,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     return builder.finish(tree.structural)
 
 
-class _Reader:
-    def __init__(self, builder: ModelBuilder) -> None:
-        self.model = builder.model
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, lambda name: "other")
-
+class _Reader(VendorReader):
     def read(self, node: Node, w: list[str]) -> None:
         model, line = self.model, node.line
         negated = w[0] == "no"
@@ -135,11 +128,7 @@ class _Reader:
         self.model.users.append(user)
 
     def _manager(self, w: list[str], line: int) -> None:
-        acl = self.model.acls.get("authorized-managers")
-        if acl is None:
-            acl = self.model.acls["authorized-managers"] = Acl("authorized-managers", line)
-            acl.kind = "standard"
-            self.model.acl_uses.append(AclUse("authorized-managers", "mpp", line))
+        acl = standard_acl(self.model, "authorized-managers", line, "mpp")
         mask = w[3] if len(w) > 3 and w[3][:1].isdigit() else "255.255.255.255"
         source = mask_to_prefix(w[2], mask) or w[2]
         acl.entries.append(AclEntry("permit", line, source=source, text=" ".join(w)))

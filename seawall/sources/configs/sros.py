@@ -12,7 +12,6 @@ import re
 from seawall.records.config import (
     AaaServer,
     DeviceConfig,
-    LocalUser,
     LogHost,
     NtpServer,
     RoutingPeer,
@@ -22,15 +21,15 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
     Path,
-    ServiceBook,
+    VendorReader,
     flatten_with_openers,
     mark_openers,
+    read_known,
     to_int,
     word,
 )
-from seawall.sources.configs.tree import PathStatement, brace_tree, indent_tree, split_lines
+from seawall.sources.configs.tree import brace_tree, indent_tree, split_lines
 
 _TIMOS = re.compile(r"TiMOS-[A-Z]-(\S+)\s+\S+\s+(?:Nokia|ALCATEL)\s+(.+?)\s+Copyright", re.I)
 _MD_CLI = re.compile(r"^\s*configure\s*\{", re.M)
@@ -71,32 +70,21 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     statements, openers = flatten_with_openers(tree)
     mark_openers(builder, openers, lambda p: bool(p) and p[0] in _TOP)
     reader = _Reader(builder, openers)
-    for statement in statements:
-        if statement.words and statement.words[0] in _TOP:
-            builder.understood(statement.line)
-            reader.read(statement)
+    read_known(builder, statements, _TOP, reader.read)
     reader.finish()
     return builder.finish(tree.structural)
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder, openers: dict[Path, int]) -> None:
-        self.model = builder.model
-        self.openers = openers
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, _interface_kind)
-        self.users: dict[str, LocalUser] = {}
+        super().__init__(builder, openers, _interface_kind)
         self.servers: dict[tuple[str, str], AaaServer] = {}
         self.peers: dict[str, RoutingPeer] = {}
         self.group_as: dict[str, str] = {}
         self.peer_groups: dict[str, str] = {}
         self.prefix_lengths: dict[str, tuple[str, int]] = {}
 
-    def opener(self, path: Path, line: int) -> int:
-        return self.openers.get(path, line)
-
-    def read(self, statement: PathStatement) -> None:
-        w, line = statement.words, statement.line
+    def read(self, w: Path, line: int) -> None:
         if word(w, 0) != "configure" or len(w) < 3:
             return
         t = w[1:]
@@ -154,11 +142,8 @@ class _Reader:
                 self._aaa(protocol, t[at + 1], t[at + 2 :], line)
 
     def _user(self, w: Path, name: str, rest: Path, line: int) -> None:
-        user = self.users.get(name)
-        if user is None:
-            at = w.index(name) if name in w else len(w) - 1
-            user = self.users[name] = LocalUser(name, self.opener(w[: at + 1], line))
-            self.model.users.append(user)
+        at = w.index(name) if name in w else len(w) - 1
+        user = self.user(name, self.opener(w[: at + 1], line))
         key = word(rest, 0)
         if key == "password" and len(rest) > 1:
             user.secret_type = sros_secret_type(rest[1])

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 
 from seawall.records.config import (
-    Acl,
     AclEntry,
-    AclUse,
     Container,
     DeviceConfig,
-    LocalUser,
     LogHost,
     NtpServer,
     RoutingPeer,
@@ -25,17 +22,18 @@ from seawall.records.config import (
 )
 from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
-    InterfaceBook,
     Path,
-    ServiceBook,
+    VendorReader,
     cidr,
     flatten_with_openers,
     mark_openers,
+    other_verbs,
+    read_known,
     set_statements,
+    standard_acl,
     to_int,
     word,
 )
-from seawall.sources.configs.redact import redact_line
 from seawall.sources.configs.tree import brace_tree, split_lines
 
 KNOWN = frozenset(
@@ -45,6 +43,7 @@ KNOWN = frozenset(
         "zone-policy", "vrf", "pki", "cluster", "nat66", "netns",
     }
 )  # fmt: skip
+_DELETE = frozenset({"delete"})
 _RELEASE = re.compile(r"^//\s*Release version:\s*(\S+)", re.M)
 _INTERFACE_KINDS = {
     "ethernet": "physical",
@@ -68,25 +67,15 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     if release:
         model.version = release.group(1)
     if _is_set_style(text):
-        found, other, structural = set_statements(text)
-        statements = found
+        statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}
-        lines = split_lines(text)
-        for number in other:
-            words = lines[number - 1].split()
-            if words[:1] == ["delete"] and word(tuple(words), 1) in KNOWN:
-                builder.understood(number)
-                model.features.append(redact_line(" ".join(words)))
+        other_verbs(builder, text, other, verbs=_DELETE, noted=_DELETE, heads=KNOWN)
     else:
         tree = brace_tree(text, comment_prefixes=("#", "//"))
         structural = tree.structural
         statements, openers = flatten_with_openers(tree)
         mark_openers(builder, openers, lambda p: bool(p) and p[0] in KNOWN)
-    reader = _Reader(builder, openers)
-    for statement in statements:
-        if statement.words and statement.words[0] in KNOWN:
-            builder.understood(statement.line)
-            reader.read(statement.words, statement.line)
+    read_known(builder, statements, KNOWN, _Reader(builder, openers).read)
     return builder.finish(structural)
 
 
@@ -98,20 +87,13 @@ def _is_set_style(text: str) -> bool:
     return False
 
 
-class _Reader:
+class _Reader(VendorReader):
     def __init__(self, builder: ModelBuilder, openers: dict[Path, int]) -> None:
-        self.model = builder.model
-        self.openers = openers
-        self.services = ServiceBook(self.model.services)
-        self.interfaces = InterfaceBook(self.model.interfaces, lambda name: "other")
-        self.users: dict[str, LocalUser] = {}
+        super().__init__(builder, openers)
         self.keys: set[tuple[str, str]] = set()
         self.peers: dict[str, RoutingPeer] = {}
         self.communities: dict[str, SnmpCommunity] = {}
         self.containers: set[str] = set()
-
-    def opener(self, path: Path, line: int) -> int:
-        return self.openers.get(path, line)
 
     def read(self, w: Path, line: int) -> None:
         head = w[0]
@@ -142,10 +124,7 @@ class _Reader:
             model.hostname = w[2]
         elif w[1:3] == ("login", "user") and len(w) > 3:
             name = w[3]
-            user = self.users.get(name)
-            if user is None:
-                user = self.users[name] = LocalUser(name, self.opener(w[:4], line), is_admin=True)
-                model.users.append(user)
+            user = self.user(name, self.opener(w[:4], line), is_admin=True)
             rest = w[4:]
             if rest[:2] == ("authentication", "encrypted-password") and len(rest) > 2:
                 user.secret_type = crypt_type(rest[2])
@@ -199,11 +178,8 @@ class _Reader:
             community.access = "rw" if value == "rw" else "ro"
         elif key in ("client", "network") and value is not None:
             acl_name = f"snmp-clients-{digest}"
-            acl = self.model.acls.get(acl_name)
-            if acl is None:
-                acl = self.model.acls[acl_name] = Acl(acl_name, line, kind="standard")
-                self.model.acl_uses.append(AclUse(acl_name, "snmp", line, owner=digest))
-                community.acl = acl_name
+            acl = standard_acl(self.model, acl_name, line, "snmp", owner=digest)
+            community.acl = acl_name
             acl.entries.append(AclEntry("permit", line, source=cidr(value), text=f"{key} {value}"))
 
     def _interface(self, w: Path, line: int) -> None:

@@ -23,7 +23,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         # OSPF md5 keys, IKE pre-shared keys, NTP keys.
         r"(\b(?:password|secret|passphrase|key-string|authentication-key|pre-shared-key|"
         r"auth-password|priv-password|passwd)\s+(?:\d{1,2}\s+)?(?:md5\s+)?(?:ascii-text\s+)?"
-        r"(?:ENC\s+)?)(?!(?:encrypted|clear|hmac-\S+|<redacted>)(?:\s|$))" + _VALUE,
+        r"(?:ENC\s+)?)(?!(?:encrypted|clear|hmac-\S+|<redacted>|strength-check|min-length|"
+        r"policy|lifetime|reuse-interval|history|aging)(?:\s|$))" + _VALUE,
         r"(\bmd5\s+(?:\d\s+)?)(?!(?:<redacted>|key-string|encrypted|clear)(?:\s|$))" + _VALUE,
         r"((?<![\w-])(?:server-)?key\s+(?:\d\s+)?)(?!(?:rsa|dsa|ec|ecdsa|exchange|generate|"
         r"chain|config-key|md5|sha\S*|encrypted|clear|hmac-\S+|<redacted>|\d+\b))" + _VALUE,

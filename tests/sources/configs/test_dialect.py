@@ -182,6 +182,7 @@ def test_fortios_blocks_become_paths() -> None:
         (" standby 1 authentication text Cisco123", " standby 1 authentication text <redacted>"),
         ("rmon event 1 trap PUBLIC description x", "rmon event 1 trap <redacted> description x"),
         # Not secrets: left alone.
+        ("no password strength-check", "no password strength-check"),
         (
             " port-channel load-balance symmetric-hash mac-ip",
             " port-channel load-balance symmetric-hash mac-ip",

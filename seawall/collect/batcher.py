@@ -9,8 +9,8 @@ reported the first time its id appears in this run.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-import itertools
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
@@ -177,19 +177,22 @@ class Batcher:
         """Parse one listener's messages, store them as one input, add them to the window."""
         # Sender by sender (the parser takes one sender per call), arrival order within a
         # sender; input.line numbers the stored batch in that order.
-        messages = sorted(messages, key=lambda m: m.sender)
-        first = min(m.received for m in messages)
+        messages.sort(key=_sender)
+        _, sender_column, text_column, received_column = zip(*messages, strict=True)
+        senders: list[str] = list(sender_column)
+        texts: list[str] = list(text_column)
+        received: list[float] = list(received_column)
+        first = min(received)
         name = f"live:{listener.name}:{_iso(first)}"
         year = datetime.fromtimestamp(first, UTC).year
         tables: list[pa.Table] = []
         issues: list[ParseIssue] = []
-        line = 1
-        for sender, group_iter in itertools.groupby(messages, key=lambda m: m.sender):
-            lines = [m.text for m in group_iter]
+        for sender, begin, end in _runs(senders):
+            lines = texts[begin:end]
             table, found = self.parser(
                 lines,
                 path=name,
-                first_line=line,
+                first_line=begin + 1,
                 sender=sender,
                 default_year=year,
                 timezones=self.timezones,
@@ -201,8 +204,7 @@ class Batcher:
             self.counters.parsed += table.num_rows
             tables.append(conform(table, "log"))
             issues.extend(found)
-            line += len(lines)
-        table = _fill_from_arrival(pa.concat_tables(tables), messages)
+        table = _fill_from_arrival(pa.concat_tables(tables), senders, received)
         result = SourceResult(
             path=name,
             source=SOURCE_NAME,
@@ -210,9 +212,9 @@ class Batcher:
             issues=issues,
             units_read=len(messages),
             unit="lines",
-            stats={"senders": len({m.sender for m in messages})},
+            stats={"senders": len(tables)},
         )
-        if store.add(_batch_sha256(listener, messages), result):
+        if store.add(_batch_sha256(listener, senders, texts), result):
             self.counters.stored_inputs += 1
         else:
             self.counters.duplicate_batches += 1
@@ -262,21 +264,41 @@ class Batcher:
 
 
 def _by_listener(messages: list[Message]) -> dict[int, list[Message]]:
+    if len({m.listener for m in messages}) == 1:
+        return {messages[0].listener: messages}
     groups: dict[int, list[Message]] = {}
     for message in messages:
         groups.setdefault(message.listener, []).append(message)
     return groups
 
 
-def _batch_sha256(listener: ListenerSpec, messages: list[Message]) -> str:
+def _sender(message: Message) -> str:
+    return message.sender
+
+
+def _runs(values: list[str]) -> list[tuple[str, int, int]]:
+    """(value, start, end) of each run of equal values in the sorted list ``values``."""
+    runs: list[tuple[str, int, int]] = []
+    start = 0
+    for value in sorted(set(values)):
+        end = bisect.bisect_right(values, value, lo=start)
+        runs.append((value, start, end))
+        start = end
+    return runs
+
+
+def _batch_sha256(listener: ListenerSpec, senders: list[str], texts: list[str]) -> str:
     """Content key of a stored batch: listener, senders and texts (not arrival times, so the
-    same messages batched the same way are one input)."""
+    same messages batched the same way are one input). Texts hold no line break (framing
+    escapes them), so joining on one is unambiguous."""
     digest = hashlib.sha256(f"live-syslog\0{listener.name}\0".encode())
-    digest.update("\n".join(f"{m.sender}\t{m.text}" for m in messages).encode("utf-8", "replace"))
+    digest.update("\n".join(senders).encode())
+    digest.update(b"\0")
+    digest.update("\n".join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-def _fill_from_arrival(table: pa.Table, messages: list[Message]) -> pa.Table:
+def _fill_from_arrival(table: pa.Table, senders: list[str], received: list[float]) -> pa.Table:
     """Lines without a time of their own get their arrival time; lines the parser left
     without a sender get the peer address they came from."""
     if table.num_rows == 0:
@@ -287,14 +309,13 @@ def _fill_from_arrival(table: pa.Table, messages: list[Message]) -> pa.Table:
     index = pc.subtract(lines, 1)
     start = table["event.start"]
     if start.null_count:
-        micros = (np.array([m.received for m in messages]) * 1e6).astype(np.int64)
+        micros = (np.asarray(received) * 1e6).astype(np.int64)
         arrival_ts = pa.array(micros, pa.int64()).cast(TS)
         start = pc.coalesce(start, pc.take(arrival_ts, index))
         table = table.set_column(table.schema.get_field_index("event.start"), "event.start", start)
     source = table["log.source.address"]
     if source.null_count:
-        senders = pa.array([m.sender for m in messages], pa.string())
-        source = pc.coalesce(source, pc.take(senders, index))
+        source = pc.coalesce(source, pc.take(pa.array(senders, pa.string()), index))
         position = table.schema.get_field_index("log.source.address")
         table = table.set_column(position, "log.source.address", source)
     return table

@@ -1,0 +1,189 @@
+"""Messages per second the live collector sustains on loopback (receiver + framing + batcher:
+parse, store; optionally the log rules too).
+
+    python bench/collect_throughput.py --transport udp --messages 300000 --rate 50000
+    python bench/collect_throughput.py --transport udp --messages 300000          # flat out
+    python bench/collect_throughput.py --transport tcp --messages 1000000 --connections 4
+    python bench/collect_throughput.py --transport tcp --rules                    # + detectors
+    python bench/collect_throughput.py --parser none    # receive and store only, no parsing
+
+The sender is a separate process (real sockets, 127.0.0.1). Lines are the device log test
+data (tests/data/logs, PRI added where a line has none), cycled. The rate is messages
+processed (parsed and stored) over the time from the first send to the last batch stored.
+UDP has no flow control: what the kernel drops before the collector reads it is shown from
+/proc/net/snmp (RcvbufErrors, the whole machine's), what the collector drops (queue full)
+from its own counters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LOGS = ROOT / "tests" / "data" / "logs"
+sys.path.insert(0, str(ROOT))
+
+from seawall.collect import CollectOptions, Collector  # noqa: E402
+from seawall.errors import ParseIssue  # noqa: E402
+from seawall.records import from_columns  # noqa: E402
+
+
+def sample_lines() -> list[bytes]:
+    lines: list[bytes] = []
+    for path in sorted(LOGS.rglob("*.log")):
+        for raw in path.read_bytes().splitlines():
+            raw = raw.strip()
+            if raw:
+                lines.append(raw if raw.startswith(b"<") else b"<189>" + raw)
+    return lines
+
+
+def store_only(
+    lines: Sequence[str],
+    *,
+    path: str,
+    first_line: int = 1,
+    sender: str | None = None,
+    default_year: int | None = None,
+    timezones: Mapping[str, str] | None = None,
+) -> tuple[pa.Table, list[ParseIssue]]:
+    """--parser none: every line becomes a record holding only the line (no parsing)."""
+    n = len(lines)
+    columns = {
+        "event.original": pa.array(lines, pa.string()),
+        "log.source.address": pa.array([sender] * n, pa.string()),
+        "input.file": pa.array([path] * n, pa.string()),
+        "input.line": pa.array(range(first_line, first_line + n), pa.int64()),
+    }
+    return from_columns("log", columns, n), []
+
+
+def udp_rcvbuf_errors() -> int:
+    try:
+        rows = Path("/proc/net/snmp").read_text().splitlines()
+    except OSError:
+        return -1
+    udp = [r.split() for r in rows if r.startswith("Udp:")]
+    return int(udp[1][udp[0].index("RcvbufErrors")])
+
+
+def send(transport: str, port: int, n: int, rate: int, connections: int) -> None:
+    lines = sample_lines()
+    if transport == "udp":
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            start = time.perf_counter()
+            for i in range(n):
+                sock.sendto(lines[i % len(lines)], ("127.0.0.1", port))
+                if rate and i % 200 == 199:
+                    ahead = (i + 1) / rate - (time.perf_counter() - start)
+                    if ahead > 0:
+                        time.sleep(ahead)
+        return
+    per = n // connections
+    block = b"".join(line + b"\n" for line in lines)
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
+    count = len(lines)
+    sent = 0
+    while sent < per:
+        take = min(count, per - sent)
+        payload = block if take == count else b"".join(line + b"\n" for line in lines[:take])
+        for sock in socks:
+            sock.sendall(payload)
+        sent += take
+    for sock in socks:
+        sock.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
+    parser.add_argument("--messages", type=int, default=300_000)
+    parser.add_argument("--rate", type=int, default=0, help="UDP messages/s offered (0: flat out)")
+    parser.add_argument("--connections", type=int, default=4, help="TCP connections")
+    parser.add_argument("--parser", choices=["real", "none"], default="real")
+    parser.add_argument("--rules", action="store_true", help="run the log detectors too")
+    parser.add_argument("--batch-seconds", type=float, default=1.0)
+    parser.add_argument("--queue", type=int, default=200_000)
+    args = parser.parse_args()
+
+    n = (
+        args.messages
+        if args.transport == "udp"
+        else args.messages // args.connections * args.connections
+    )
+    with tempfile.TemporaryDirectory(prefix="seawall-collect-bench-") as store:
+        collector = Collector(
+            [f"{args.transport}://127.0.0.1:0"],
+            store_dir=store,
+            options=CollectOptions(
+                batch_seconds=args.batch_seconds, queue_size=args.queue, stats_seconds=0
+            ),
+            detectors=None if args.rules else [],
+            parser=store_only if args.parser == "none" else None,
+        ).start()
+        port = collector.listeners[0].port
+        kernel_before = udp_rcvbuf_errors()
+        sender = multiprocessing.Process(
+            target=send, args=(args.transport, port, n, args.rate, args.connections)
+        )
+        started = time.perf_counter()
+        sender.start()
+        sender.join()
+        sent_seconds = time.perf_counter() - started
+        # Wait until nothing more arrives and everything that arrived is stored; the time is
+        # that of the last batch stored (not of the quiet wait after it).
+        last_received, quiet_since = -1, time.perf_counter()
+        last_done, finished = -1, 0.0
+        while True:
+            stats = collector.stats()
+            done = stats["batcher"]["processed"]
+            if done != last_done:
+                last_done, finished = done, time.perf_counter() - started
+            if done == stats["queued"] and stats["received"] >= n:
+                break
+            if stats["received"] != last_received:
+                last_received, quiet_since = stats["received"], time.perf_counter()
+            elif done == stats["queued"] and time.perf_counter() - quiet_since > 2:
+                break
+            time.sleep(0.005)
+        kernel_drops = udp_rcvbuf_errors() - kernel_before if args.transport == "udp" else 0
+        summary = collector.stop()
+    processed = summary["batcher"]["processed"]
+    print(
+        json.dumps(
+            {
+                "transport": args.transport,
+                "parser": args.parser,
+                "rules": summary["detectors"],
+                "sent": n,
+                "offered_rate": args.rate or None,
+                "send_seconds": round(sent_seconds, 3),
+                "received": summary["received"],
+                "kernel_dropped": kernel_drops,
+                "collector_dropped": summary["dropped"],
+                "parsed": summary["parsed"],
+                "unknown": summary["unknown"],
+                "batches": summary["batcher"]["batches"],
+                "seconds": round(finished, 3),
+                "processed_per_second": round(processed / finished),
+                "cpus": os.cpu_count(),
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ Sigma semantics kept here:
   wildcards and become substring/prefix/suffix tests.
 * Keywords (values without a field) are substring searches of the keyword field the pipeline
   chose (the command text for Cisco AAA rules, the whole line otherwise).
+* ``|minute`` ... ``|year`` test the UTC time of ``event.start``.
 * ``|re`` is an unanchored RE2 search, case-sensitive unless the rule gives ``|i``; ``|cidr``
   tests address columns; ``|gt`` and friends compare numeric columns; ``|exists`` and null
   values test presence; ``|fieldref`` compares two columns.
@@ -45,7 +46,9 @@ from sigma.types import (
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
     SigmaString,
+    SigmaTimestampPart,
     SpecialChars,
+    TimestampPart,
 )
 
 from seawall.detect.logs.sigma_pipeline import FULL_LINE
@@ -63,6 +66,7 @@ NULL, EXISTS, NUMBER, COMPARE, CIDR, FIELDREF = (
     "cidr",
     "fieldref",
 )
+TIME_PART = "time_part"  # |minute, |hour, ... of a timestamp column (UTC); compare says which
 STRING_OPS = frozenset({EQUALS, CONTAINS, STARTSWITH, ENDSWITH})
 
 _COMPARE = {
@@ -71,6 +75,14 @@ _COMPARE = {
     CompareOperators.GT: "gt",
     CompareOperators.GTE: "gte",
     CompareOperators.NEQ: "neq",
+}
+_TIME_PARTS = {
+    TimestampPart.MINUTE: "minute",
+    TimestampPart.HOUR: "hour",
+    TimestampPart.DAY: "day",
+    TimestampPart.WEEK: "week",
+    TimestampPart.MONTH: "month",
+    TimestampPart.YEAR: "year",
 }
 # Address columns |cidr may test.
 ADDRESS_FIELDS = frozenset({"source.ip", "destination.ip", "host.ip", "log.source.address"})
@@ -163,6 +175,10 @@ def _column_type(name: str) -> pa.DataType:
     return LOG.field(name).type
 
 
+def _is_number(ctype: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(ctype) or pa.types.is_floating(ctype))
+
+
 def _value(name: str, value: object, *, keyword: bool) -> Node:
     ctype = _column_type(name)
     is_text = pa.types.is_string(ctype)
@@ -170,11 +186,17 @@ def _value(name: str, value: object, *, keyword: bool) -> Node:
         return AnyOf(tuple(_value(name, v, keyword=keyword) for v in value.values))
     if isinstance(value, SigmaString):
         return _string(name, value, keyword=keyword, cased=isinstance(value, SigmaCasedString))
+    if isinstance(value, SigmaTimestampPart):
+        if not pa.types.is_timestamp(ctype):
+            raise UnsupportedRule(f"|{value.timestamp_part.name.lower()} on {name!r}, not a time")
+        return Leaf(name, TIME_PART, value.number, compare=_TIME_PARTS[value.timestamp_part])
     if isinstance(value, SigmaNumber):
         if keyword:
             return _literal(name, CONTAINS, str(value.number))
         if is_text:
             return _literal(name, EQUALS, str(value.number))
+        if not _is_number(ctype):
+            raise UnsupportedRule(f"a number compared with {name!r} ({ctype})")
         return Leaf(name, NUMBER, value.number)
     if isinstance(value, SigmaBool):
         return _literal(name, EQUALS, "true" if value.boolean else "false")
@@ -189,8 +211,8 @@ def _value(name: str, value: object, *, keyword: bool) -> Node:
             raise UnsupportedRule(f"|cidr on {name!r}, which holds no IP addresses")
         return Leaf(name, CIDR, str(value.network))
     if isinstance(value, SigmaCompareExpression):
-        if is_text:
-            raise UnsupportedRule(f"numeric comparison on text field {name!r}")
+        if not _is_number(ctype):
+            raise UnsupportedRule(f"numeric comparison on {name!r} ({ctype})")
         return Leaf(name, COMPARE, value.number.number, compare=_COMPARE[value.op])
     if isinstance(value, SigmaFieldReference):
         if value.starts_with or value.ends_with:
@@ -223,7 +245,7 @@ def _string(name: str, value: SigmaString, *, keyword: bool, cased: bool) -> Nod
             parts.insert(0, SpecialChars.WILDCARD_MULTI)
         if parts[-1] != SpecialChars.WILDCARD_MULTI:
             parts.append(SpecialChars.WILDCARD_MULTI)
-    if not pa.types.is_string(_column_type(name)) and not keyword:
+    if _is_number(_column_type(name)) and not keyword:
         # A string value on a numeric column: digits only compare as numbers.
         text = value.original
         if text.isdigit():
@@ -290,7 +312,7 @@ def _fields(node: Node) -> set[str]:
 def required_literals(node: Node) -> frozenset[tuple[str, str]] | None:
     """(field, literal) pairs one of which every row matching ``node`` contains, or None."""
     if isinstance(node, Leaf):
-        if node.hint is None or node.op in (REGEX, NULL, EXISTS, NUMBER, COMPARE, CIDR, FIELDREF):
+        if node.hint is None or node.op not in (EQUALS, CONTAINS, STARTSWITH, ENDSWITH, WILDCARD):
             return None
         return frozenset({(node.field, node.hint)})
     if isinstance(node, Not):

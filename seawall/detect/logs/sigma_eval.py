@@ -34,6 +34,7 @@ from seawall.detect.logs.sigma_backend import (
     NUMBER,
     REGEX,
     STARTSWITH,
+    TIME_PART,
     WILDCARD,
     AllOf,
     AnyOf,
@@ -143,6 +144,16 @@ def _leaf(leaf: Leaf, cols: _Columns) -> np.ndarray:
             "neq": pc.not_equal,
         }[leaf.compare]
         return _to_bool(fn(cols.raw(leaf.field), leaf.value), n)
+    if op == TIME_PART:
+        fn = {
+            "minute": pc.minute,
+            "hour": pc.hour,
+            "day": pc.day,
+            "week": pc.iso_week,
+            "month": pc.month,
+            "year": pc.year,
+        }[leaf.compare]
+        return _to_bool(pc.equal(fn(cols.raw(leaf.field)), leaf.value), n)
     if op == CIDR:
         networks = NetworkSet([str(leaf.value)])
         return np.asarray(networks.contains_column(cols.raw(leaf.field)), dtype=bool)

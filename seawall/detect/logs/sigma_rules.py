@@ -20,6 +20,7 @@ import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError, SigmaRuleLocation
+from sigma.filters import SigmaFilter
 from sigma.rule import SigmaRule
 
 from seawall.detect.logs.sigma_backend import CompiledRule, UnsupportedRule, compile_rule
@@ -189,29 +190,44 @@ def _sigma_reason(exc: SigmaError) -> str:
     return str(getattr(exc, "args", [exc])[0] if getattr(exc, "args", None) else exc)
 
 
-def _load_file(path: Path, display: str, shipped: bool) -> list[SigmaRuleEntry]:
+@dataclass(slots=True)
+class _Parsed:
+    """What one file held: rules to prepare, filters to apply to every rule, or why not."""
+
+    rules: list[SigmaRule | SigmaCorrelationRule]
+    filters: list[SigmaFilter]
+    broken: SigmaRuleEntry | None = None
+
+
+def _parse_file(path: Path, display: str) -> _Parsed:
     try:
         text = path.read_text(encoding="utf-8")
+        # References and filters are resolved over all files together, not per file.
         collection = SigmaCollection.from_yaml(
-            text, collect_errors=True, source=SigmaRuleLocation(Path(display))
+            text,
+            collect_errors=True,
+            source=SigmaRuleLocation(Path(display)),
+            collect_filters=True,
+            resolve_references=False,
         )
     except yaml.YAMLError as exc:
-        return [_broken(display, _yaml_reason(exc))]
+        return _Parsed([], [], _broken(display, _yaml_reason(exc)))
     except (OSError, UnicodeDecodeError) as exc:
-        return [_broken(display, f"cannot read the file: {exc}")]
+        return _Parsed([], [], _broken(display, f"cannot read the file: {exc}"))
     except Exception as exc:  # pySigma raises many kinds; one bad file must not stop the rest
-        return [_broken(display, f"{type(exc).__name__}: {exc}")]
-    entries = []
-    for rule in collection.rules:
-        try:
-            compiled, reason, keyword_field = _prepare(rule)
-        except Exception as exc:  # an unexpected pySigma failure on one rule
-            compiled, reason, keyword_field = None, f"{type(exc).__name__}: {exc}", ""
-        entries.append(_entry(rule, display, shipped, compiled, reason, keyword_field))
-    if not entries:
+        return _Parsed([], [], _broken(display, f"{type(exc).__name__}: {exc}"))
+    if not collection.rules and not collection.filters:
         problem = "; ".join(str(e) for e in collection.errors) or "no Sigma rule in the file"
-        entries.append(_broken(display, problem))
-    return entries
+        return _Parsed([], [], _broken(display, problem))
+    return _Parsed(list(collection.rules), list(collection.filters))
+
+
+def _with_filters(
+    rule: SigmaRule | SigmaCorrelationRule, filters: list[SigmaFilter]
+) -> SigmaRule | SigmaCorrelationRule:
+    for sigma_filter in filters:
+        rule = sigma_filter.apply_on_rule(rule)
+    return rule
 
 
 @functools.lru_cache(maxsize=16)
@@ -220,14 +236,30 @@ def _load(rule_dirs: tuple[str, ...], include_shipped: bool) -> tuple[SigmaRuleE
     if include_shipped:
         roots.append((shipped_root(), True))
     roots += [(Path(d), False) for d in rule_dirs]
-    entries: list[SigmaRuleEntry] = []
+    entries: list[SigmaRuleEntry | None] = []
+    pending: list[tuple[int, SigmaRule | SigmaCorrelationRule, str, bool]] = []
+    filters: list[SigmaFilter] = []
     for root, shipped in roots:
         if not root.exists():
             entries.append(_broken(str(root), "rule directory does not exist"))
             continue
         for path in _rule_files(root):
-            entries += _load_file(path, _display(path, root, shipped), shipped)
-    return tuple(entries)
+            display = _display(path, root, shipped)
+            parsed = _parse_file(path, display)
+            if parsed.broken is not None:
+                entries.append(parsed.broken)
+            filters += parsed.filters
+            for rule in parsed.rules:
+                pending.append((len(entries), rule, display, shipped))
+                entries.append(None)
+    for slot, rule, display, shipped in pending:
+        try:
+            rule = _with_filters(rule, filters)
+            compiled, reason, keyword_field = _prepare(rule)
+        except Exception as exc:  # an unexpected pySigma failure on one rule
+            compiled, reason, keyword_field = None, f"{type(exc).__name__}: {exc}", ""
+        entries[slot] = _entry(rule, display, shipped, compiled, reason, keyword_field)
+    return tuple(e for e in entries if e is not None)
 
 
 def load_sigma_rules(

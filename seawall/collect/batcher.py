@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawall.collect.alerts import AlertTracker
 from seawall.collect.handoff import HandOff, Message
 from seawall.collect.listeners import ListenerSpec
 from seawall.detect.base import DetectContext, RecordTables
@@ -71,7 +72,8 @@ class BatchCounters:
     unknown: int = 0  # messages the parser did not recognise (counted, stored as issues)
     stored_inputs: int = 0
     duplicate_batches: int = 0  # batches already in the store (same content)
-    alerts: int = 0  # distinct alerts seen in this run
+    alerts: int = 0  # distinct alerts reported in this run
+    alerts_continued: int = 0  # window-cut repeats of a reported alert, not reported again
     errors: int = 0  # batches that failed (reported through on_error, the run goes on)
     window_rows: int = 0
     last_batch_seconds: float = 0.0
@@ -119,7 +121,7 @@ class Batcher:
         self.on_error = on_error
         self.counters = BatchCounters()
         self._window: deque[tuple[float, pa.Table]] = deque()
-        self._alert_last_seen: dict[str, str | None] = {}
+        self.alerts = AlertTracker()
         self._stopping = False
 
     def stop(self) -> None:
@@ -229,20 +231,11 @@ class Batcher:
         started = time.monotonic()
         alerts = run_detectors(RecordTables(logs=window), self.ctx, self.detectors)
         self.counters.last_detect_seconds = time.monotonic() - started
-        changed: list[Alert] = []
-        new: list[Alert] = []
-        for alert in alerts:
-            alert_id = alert.alert_id
-            last_seen = alert.last_seen.isoformat() if alert.last_seen else None
-            if alert_id not in self._alert_last_seen:
-                new.append(alert)
-            elif self._alert_last_seen[alert_id] == last_seen:
-                continue
-            self._alert_last_seen[alert_id] = last_seen
-            changed.append(alert)
-        if changed:
-            store.save_alerts(changed)  # new ones, and known ones seen again later
-        self.counters.alerts = len(self._alert_last_seen)
+        new, save = self.alerts.update(alerts)
+        if save:
+            store.save_alerts(save)  # new ones, and reported ones seen again later
+        self.counters.alerts = self.alerts.reported
+        self.counters.alerts_continued = self.alerts.continued
         if self.on_alert:
             for alert in new:
                 self.on_alert(alert)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
 from collect_helpers import prefix_parser
 
+from seawall.collect.alerts import AlertTracker
 from seawall.collect.batcher import Batcher, BatchOptions
 from seawall.collect.handoff import HandOff, Message
 from seawall.collect.listeners import parse_listener
@@ -128,3 +130,37 @@ def test_events_leave_the_window(tmp_path: Path, probe: str) -> None:
         run.process(messages("<13>step2"), store)
     assert run.seen == []  # type: ignore[attr-defined]
     assert run.counters.window_rows == 1
+
+
+def _alert(first: int, last: int, device: str = "r1") -> Alert:
+    base = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)
+    return Alert(
+        detector="probe",
+        rule_id="probe.burst",
+        title="burst",
+        severity="medium",
+        attack=[],
+        entities={"device": device},
+        first_seen=base + timedelta(seconds=first),
+        last_seen=base + timedelta(seconds=last),
+        explanation="burst",
+    )
+
+
+def test_alert_tracker_reports_each_finding_once() -> None:
+    tracker = AlertTracker()
+    new, save = tracker.update([_alert(0, 10)])
+    assert len(new) == len(save) == 1
+    original = new[0]
+    # Same id, nothing later: nothing to do. Same id, later end: refreshed, not reported.
+    assert tracker.update([_alert(0, 10)]) == ([], [])
+    new, save = tracker.update([_alert(0, 20)])
+    assert new == [] and [a.alert_id for a in save] == [original.alert_id]
+    # The window cut the burst's start: another id, but a continuation of the reported one.
+    new, save = tracker.update([_alert(15, 30)])
+    assert new == [] and [a.alert_id for a in save] == [original.alert_id]
+    assert save[0].last_seen == _alert(0, 30).last_seen
+    # A burst starting after the reported one ended, or on another device, is new.
+    new, _ = tracker.update([_alert(100, 110), _alert(15, 30, device="r2")])
+    assert len(new) == 2
+    assert (tracker.reported, tracker.continued) == (3, 1)

@@ -22,11 +22,9 @@ from seawall.sources.configs.base import ModelBuilder
 from seawall.sources.configs.cisco_iosxr_parts import XrSections
 from seawall.sources.configs.cisco_nx_xr import (
     FreeFormBlock,
-    cut_free_form_blocks,
-    hide_after,
     word_set,
 )
-from seawall.sources.configs.tree import Node, indent_tree, split_lines
+from seawall.sources.configs.tree import split_lines
 
 # Blocks whose bodies are free text, closed by an end word at the left margin.
 FREE_FORM = (
@@ -64,14 +62,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
             builder.model.version = found.group(1)
         elif _SHOW_HEADER.match(raw.strip()):
             builder.understood(number)
-    cleaned, blocks = cut_free_form_blocks(text, FREE_FORM)
-    tree = indent_tree(cleaned, comment_prefixes=("!",))
-    parser = XrParser(builder)
-    parser.walk(tree.root.children)
-    for block in blocks:
-        parser.free_form(block)
-    parser.finish()
-    return builder.finish(tree.structural)
+    return XrParser(builder).parse(text)
 
 
 # Top-level sections valid on IOS XR that hold nothing the management-plane model needs.
@@ -91,6 +82,8 @@ ACCEPTED_SECTIONS = word_set(
 
 
 class XrParser(XrSections):
+    free_form_starts = FREE_FORM
+
     def __init__(self, builder: ModelBuilder) -> None:
         super().__init__(builder)
         self.accept_sections = ACCEPTED_SECTIONS
@@ -139,10 +132,6 @@ class XrParser(XrSections):
             "ikev2": self.ikev2,
             "key": self.key_chain,
         }
-
-    def key_chain(self, node: Node) -> None:
-        hide_after(self.m, node, "key-string")
-        self.accept(node)
 
     def free_form(self, block: FreeFormBlock) -> None:
         """Route policies and sets are understood whole; their bodies are policy language."""

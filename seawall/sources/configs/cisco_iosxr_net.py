@@ -26,10 +26,10 @@ from seawall.sources.configs.cisco_nx_xr import (
     interface_kind,
     interface_name,
     network,
-    parse_ace,
     secret_type,
     word_set,
 )
+from seawall.sources.configs.cisco_nx_xr_acl import parse_ace
 from seawall.sources.configs.tree import Node
 
 # Interface sub-commands valid on IOS XR that need no modelling (by first word).
@@ -476,10 +476,3 @@ class XrNetwork(DialectWalker):
         elif len(words) == 1:
             self.m.flags["lldp_global"] = not any(c.words == ["disable"] for c in node.children)
         self.accept(node)
-
-    def banner(self, node: Node) -> None:
-        words = node.words
-        if len(words) >= 2:
-            if words[1] in ("motd", "login"):
-                self.m.flags["login_banner"] = True
-            self.accept(node)

@@ -24,6 +24,7 @@ from seawall.sources.configs.cisco_nx_xr import (
     apply_global_keys,
     hide,
     interface_name,
+    join_group,
     secret_type,
     snmp_host_community,
     to_int,
@@ -65,13 +66,6 @@ class XrSections(XrNetwork):
         self.communities: dict[str, SnmpCommunity] = {}
         self.snmp_hosts: dict[tuple[str, str | None], SnmpHost] = {}
         self.host_severity: str | None = None
-        self.global_keys: dict[str, tuple[str, str]] = {}  # protocol -> key type, fingerprint
-
-    def hostname(self, node: Node) -> None:
-        words = node.words
-        if len(words) == 2:
-            self.m.hostname = words[1]
-            self.accept(node.line)
 
     # --- users -------------------------------------------------------------------------
 
@@ -142,15 +136,7 @@ class XrSections(XrNetwork):
         for child in node.children:
             cwords = child.words
             if cwords[0] == "server" and len(cwords) >= 2:
-                known = [
-                    s
-                    for s in self.m.aaa.servers
-                    if s.address == cwords[1] and s.protocol == protocol
-                ]
-                if not known:
-                    known = [AaaServer(protocol, cwords[1], child.line)]
-                    self.m.aaa.servers.extend(known)
-                members.extend(known)
+                members.extend(self.group_server(protocol, cwords[1], child.line))
             elif cwords[0] == "server-private" and len(cwords) >= 2:
                 server = self.server_from(protocol, child, cwords[1:])
                 server.name = f"{group} private"
@@ -159,9 +145,7 @@ class XrSections(XrNetwork):
                 vrf = cwords[1]
             elif cwords[0] == "source-interface" and len(cwords) >= 2:
                 self.m.aaa.source_interfaces[protocol] = interface_name(cwords[1:])
-        for server in members:
-            server.group = server.group or group
-            server.vrf = server.vrf or vrf
+        join_group(members, group, vrf)
         self.accept(node)
 
     def aaa_server(self, node: Node) -> None:
@@ -174,10 +158,7 @@ class XrSections(XrNetwork):
             self.server_from(protocol, node, words[2:])
             self.accept(node)
         elif len(words) >= 3 and words[1] == "key":
-            type_token, value, _ = self.read_secret(node.line, words, 2)
-            found = secret_type(type_token, value)
-            self.m.secrets.append(Secret(f"{protocol}-key", found, node.line))
-            self.global_keys[protocol] = (found, fingerprint(value or ""))
+            self.global_server_key(protocol, node.line, words)
             self.accept(node)
         elif len(words) >= 2:
             self.accept(node)  # timeout, retransmit, deadtime, ipv4 dscp
@@ -185,21 +166,9 @@ class XrSections(XrNetwork):
     def server_from(self, protocol: str, node: Node, words: list[str]) -> AaaServer:
         """A server from ``host A [port N] [key 7 K]`` plus block children (`` key 7 K``)."""
         server = AaaServer(protocol, words[0], node.line)
-        options = [(node, words[1:])] + [(child, child.words) for child in node.children]
-        for where, w in options:
-            i = 0
-            while i < len(w):
-                if w[i] == "key":
-                    type_token, value, i = self.read_secret(where.line, w, i + 1)
-                    server.key_type = secret_type(type_token, value)
-                    server.key_fingerprint = fingerprint(value or "")
-                    self.m.secrets.append(
-                        Secret(f"{protocol}-key", server.key_type, where.line, owner=words[0])
-                    )
-                    continue
-                if w[i] in ("port", "auth-port") and i + 1 < len(w):
-                    server.port = to_int(w[i + 1])
-                i += 1
+        self.server_options(server, node.line, words[1:])
+        for child in node.children:
+            self.server_options(server, child.line, child.words)
         self.m.aaa.servers.append(server)
         return server
 

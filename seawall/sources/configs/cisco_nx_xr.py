@@ -1,5 +1,7 @@
 """Pieces the NX-OS and IOS XR parsers share: the walk that dispatches statements on their
-first word, ACE parsing, secret types, free-form blocks, BGP/OSPF peer authentication.
+first word (with the handlers both dialects spell alike: hostname, banners, key chains, AAA
+server keys and groups), ACE parsing, secret types, free-form blocks, BGP/OSPF peer
+authentication.
 
 Both dialects are indentation trees; what differs is the vocabulary, so each parser is a table
 of handlers keyed by a statement's first word plus a set of sections it accepts whole.
@@ -15,21 +17,19 @@ from dataclasses import dataclass, field
 from seawall.records.config import (
     SECRET_TYPES,
     AaaServer,
-    AclEntry,
     AclUse,
     DeviceConfig,
     RoutingPeer,
     Secret,
+    fingerprint,
 )
 from seawall.sources.configs.base import (
     CISCO_TYPES,
     ModelBuilder,
     crypt_type,
-    is_ip,
-    wildcard_to_prefix,
 )
 from seawall.sources.configs.redact import MASK
-from seawall.sources.configs.tree import Node, split_lines
+from seawall.sources.configs.tree import Node, indent_tree, split_lines
 
 Handler = Callable[[Node], None]
 
@@ -40,8 +40,12 @@ class DialectWalker:
     understood and not modelled.
 
     ``accept_sections`` names statements accepted with everything under them (valid, not
-    modelled); anything neither handled nor accepted stays unknown.
+    modelled); anything neither handled nor accepted stays unknown. ``free_form_starts``
+    names the blocks whose bodies are not indentation-shaped (first-line prefix, end word):
+    they are cut out before the tree is built and handed to :meth:`free_form`.
     """
+
+    free_form_starts: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, builder: ModelBuilder) -> None:
         self.b = builder
@@ -49,6 +53,24 @@ class DialectWalker:
         self.handlers: dict[str, Handler] = {}
         self.accept_sections: frozenset[str] = frozenset()
         self.negatable: frozenset[str] = frozenset()
+        self.global_keys: dict[str, tuple[str, str]] = {}  # protocol -> key type, fingerprint
+
+    def parse(self, text: str) -> DeviceConfig:
+        """The whole configuration: free-form blocks, then the indentation tree, then
+        :meth:`finish`; lines neither handled nor accepted are left unknown."""
+        cleaned, blocks = cut_free_form_blocks(text, self.free_form_starts)
+        tree = indent_tree(cleaned, comment_prefixes=("!",))
+        self.walk(tree.root.children)
+        for block in blocks:
+            self.free_form(block)
+        self.finish()
+        return self.b.finish(tree.structural)
+
+    def free_form(self, block: FreeFormBlock) -> None:
+        """One block cut out by ``free_form_starts``."""
+
+    def finish(self) -> None:
+        """Cross-references resolved once every statement is read."""
 
     def walk(self, nodes: Iterable[Node]) -> None:
         for node in nodes:
@@ -75,6 +97,60 @@ class DialectWalker:
         type_token, value, after = split_secret(words, index)
         hide(self.m, line, value)
         return type_token, value, after
+
+    # --- handlers both dialects spell alike ----------------------------------------------
+
+    def hostname(self, node: Node) -> None:
+        words = node.words
+        if len(words) == 2:
+            self.m.hostname = words[1]
+            self.accept(node.line)
+
+    def banner(self, node: Node) -> None:
+        words = node.words
+        if len(words) >= 2:
+            if words[1] in ("motd", "login"):
+                self.m.flags["login_banner"] = True
+            self.accept(node)
+
+    def key_chain(self, node: Node) -> None:
+        hide_after(self.m, node, "key-string")
+        self.accept(node)
+
+    # --- TACACS+/RADIUS servers --------------------------------------------------------
+
+    def server_options(self, server: AaaServer, line: int, words: list[str]) -> None:
+        """``key [TYPE] KEY`` and ``port``/``auth-port N`` among a server's options; the key
+        is also recorded as a secret of the server."""
+        i = 0
+        while i < len(words):
+            if words[i] == "key":
+                type_token, value, i = self.read_secret(line, words, i + 1)
+                server.key_type = secret_type(type_token, value)
+                server.key_fingerprint = fingerprint(value or "")
+                self.m.secrets.append(
+                    Secret(f"{server.protocol}-key", server.key_type, line, owner=server.address)
+                )
+                continue
+            if words[i] in ("port", "auth-port") and i + 1 < len(words):
+                server.port = to_int(words[i + 1])
+            i += 1
+
+    def global_server_key(self, protocol: str, line: int, words: list[str]) -> None:
+        """``tacacs-server key [TYPE] KEY`` (``words``): the key of the servers without one."""
+        type_token, value, _ = self.read_secret(line, words, 2)
+        found = secret_type(type_token, value)
+        self.m.secrets.append(Secret(f"{protocol}-key", found, line))
+        self.global_keys[protocol] = (found, fingerprint(value or ""))
+
+    def group_server(self, protocol: str, address: str, line: int) -> list[AaaServer]:
+        """The servers a ``server ADDRESS`` line of an AAA group names: those already
+        defined, else a new one."""
+        known = [s for s in self.m.aaa.servers if s.address == address and s.protocol == protocol]
+        if not known:
+            known = [AaaServer(protocol, address, line)]
+            self.m.aaa.servers.extend(known)
+        return known
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -312,96 +388,11 @@ def network(text: str) -> str | None:
         return None
 
 
-# --- access-list entries ---------------------------------------------------------------------
-
-_PORT_OPS = frozenset({"eq", "neq", "lt", "gt"})
-_GROUP_WORDS = frozenset({"addrgroup", "net-group", "object-group", "addr-group"})
-_PORT_GROUP_WORDS = frozenset({"portgroup", "port-group"})
-
-
-def _address(words: list[str], i: int, ethernet: bool) -> tuple[str, int] | None:
-    if i >= len(words):
-        return None
-    token = words[i]
-    if token == "any":
-        return "any", i + 1
-    if token == "host" and i + 1 < len(words):
-        host = words[i + 1]
-        if ethernet:
-            return host, i + 2
-        if not is_ip(host):
-            return None
-        return (f"{host}/128" if ":" in host else f"{host}/32"), i + 2
-    if token in _GROUP_WORDS and i + 1 < len(words):
-        return words[i + 1], i + 2
-    if "/" in token:
-        found = network(token)
-        return (found, i + 1) if found else None
-    if ethernet:
-        # MAC and mask: ``0000.1111.2222 0000.0000.ffff``
-        if i + 1 < len(words) and words[i + 1].count(".") == 2:
-            return f"{token} {words[i + 1]}", i + 2
-        return (token, i + 1) if token.count(".") == 2 else None
-    if is_ip(token):
-        if i + 1 < len(words) and words[i + 1].count(".") == 3 and is_ip(words[i + 1]):
-            found = wildcard_to_prefix(token, words[i + 1])
-            return (found, i + 2) if found else None
-        return (f"{token}/128" if ":" in token else f"{token}/32"), i + 1
-    return None
-
-
-def _port(words: list[str], i: int) -> tuple[str | None, int]:
-    if i >= len(words):
-        return None, i
-    token = words[i]
-    if token in _PORT_OPS and i + 1 < len(words):
-        return f"{token} {words[i + 1]}", i + 2
-    if token == "range" and i + 2 < len(words):
-        return f"range {words[i + 1]} {words[i + 2]}", i + 3
-    if token in _PORT_GROUP_WORDS and i + 1 < len(words):
-        return f"{token} {words[i + 1]}", i + 2
-    return None, i
-
-
-def parse_ace(words: list[str], line: int, text: str, *, ethernet: bool = False) -> AclEntry | None:
-    """One NX-OS/IOS XR access-list entry (``[seq] permit|deny proto src [port] dst [port]
-    ...``); None when it is not one. Options after the destination (log, dscp, ...) are kept
-    only in ``text``."""
-    i = 0
-    seq = None
-    if words and words[0].isdigit():
-        seq = int(words[0])
-        i = 1
-    if i >= len(words):
-        return None
-    action = words[i]
-    i += 1
-    if action == "remark":
-        return AclEntry("remark", line, seq=seq, text=text)
-    if action not in ("permit", "deny"):
-        return None
-    protocol: str | None = None
-    if not ethernet:
-        if i >= len(words):
-            return None
-        token = words[i]
-        if token not in ("any", "host") and "/" not in token and not is_ip(token):
-            protocol = token
-            i += 1
-    source = _address(words, i, ethernet)
-    if source is None:
-        return None
-    src, i = source
-    _, i = _port(words, i)
-    if i >= len(words) and protocol is None:
-        # Standard form: a single address.
-        return AclEntry(action, line, seq=seq, source=src, text=text)
-    destination = _address(words, i, ethernet)
-    if destination is None:
-        return None
-    dst, i = destination
-    dport, i = _port(words, i)
-    return AclEntry(action, line, seq, protocol, src, dst, dport, text)
+def join_group(members: Iterable[AaaServer], group: str | None, vrf: str | None) -> None:
+    """Group members take the group's name and VRF unless they have their own."""
+    for server in members:
+        server.group = server.group or group
+        server.vrf = server.vrf or vrf
 
 
 def apply_global_keys(servers: Iterable[AaaServer], keys: dict[str, tuple[str, str]]) -> None:

@@ -33,20 +33,20 @@ from seawall.sources.configs.cisco_nx_xr import (
     FreeFormBlock,
     add_acl_use,
     apply_global_keys,
-    cut_free_form_blocks,
     hide,
     hide_after,
     interface_name,
-    parse_ace,
+    join_group,
     secret_type,
     to_int,
     urls_in,
     weakest,
     word_set,
 )
+from seawall.sources.configs.cisco_nx_xr_acl import parse_ace
 from seawall.sources.configs.cisco_nxos_parts import ADMIN_ROLES, NxosSections
 from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import Node, indent_tree
+from seawall.sources.configs.tree import Node
 
 # ``feature X`` -> the management service it turns on (model names).
 FEATURE_SERVICES = {
@@ -95,18 +95,12 @@ _PLATFORM = re.compile(r"\bn(\d{4})-", re.IGNORECASE)
 
 
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
-    builder = ModelBuilder(text, path, dialect, "Cisco", "NX-OS")
-    cleaned, blocks = cut_free_form_blocks(text, (("scheduler job name", "end-job"),))
-    tree = indent_tree(cleaned, comment_prefixes=("!",))
-    parser = NxosParser(builder)
-    parser.walk(tree.root.children)
-    for block in blocks:
-        parser.scheduler_job(block)
-    parser.finish()
-    return builder.finish(tree.structural)
+    return NxosParser(ModelBuilder(text, path, dialect, "Cisco", "NX-OS")).parse(text)
 
 
 class NxosParser(NxosSections):
+    free_form_starts = (("scheduler job name", "end-job"),)
+
     def __init__(self, builder: ModelBuilder) -> None:
         super().__init__(builder)
         self.accept_sections = ACCEPTED_SECTIONS
@@ -118,7 +112,6 @@ class NxosParser(NxosSections):
         )
         self.users: dict[str, LocalUser] = {}
         self.features: dict[str, bool] = {}
-        self.global_keys: dict[str, tuple[str, str]] = {}  # protocol -> key type, fingerprint
         self.handlers = {
             "version": self.version,
             "hostname": self.hostname,
@@ -166,12 +159,6 @@ class NxosParser(NxosSections):
         words = node.words
         if len(words) == 2:
             self.m.version = words[1]
-            self.accept(node.line)
-
-    def hostname(self, node: Node) -> None:
-        words = node.words
-        if len(words) == 2:
-            self.m.hostname = words[1]
             self.accept(node.line)
 
     def feature(self, node: Node) -> None:
@@ -256,30 +243,13 @@ class NxosParser(NxosSections):
             self.accept(node.line)
             return
         protocol = "tacacs" if words[0] == "tacacs-server" else "radius"
-        key_kind = f"{protocol}-key"
         if len(words) >= 3 and words[1] == "host":
             server = AaaServer(protocol, words[2], node.line)
-            i = 3
-            while i < len(words):
-                word = words[i]
-                if word == "key":
-                    type_token, value, i = self.read_secret(node.line, words, i + 1)
-                    server.key_type = secret_type(type_token, value)
-                    server.key_fingerprint = fingerprint(value or "")
-                    self.m.secrets.append(
-                        Secret(key_kind, server.key_type, node.line, owner=words[2])
-                    )
-                    continue
-                if word in ("port", "auth-port") and i + 1 < len(words):
-                    server.port = to_int(words[i + 1])
-                i += 1
+            self.server_options(server, node.line, words[3:])
             self.m.aaa.servers.append(server)
             self.accept(node.line)
         elif len(words) >= 3 and words[1] == "key":
-            type_token, value, _ = self.read_secret(node.line, words, 2)
-            found = secret_type(type_token, value)
-            self.m.secrets.append(Secret(key_kind, found, node.line))
-            self.global_keys[protocol] = (found, fingerprint(value or ""))
+            self.global_server_key(protocol, node.line, words)
             self.accept(node.line)
         elif len(words) >= 2:
             self.accept(node.line)  # timeout, deadtime, directed-request, retransmit
@@ -317,23 +287,13 @@ class NxosParser(NxosSections):
         for child in node.children:
             cwords = child.words
             if cwords[0] == "server" and len(cwords) > 1:
-                known = [
-                    s
-                    for s in self.m.aaa.servers
-                    if s.address == cwords[1] and s.protocol == protocol
-                ]
-                if not known:
-                    known = [AaaServer(protocol, cwords[1], child.line)]
-                    self.m.aaa.servers.extend(known)
-                members.extend(known)
+                members.extend(self.group_server(protocol, cwords[1], child.line))
             elif cwords[0] == "use-vrf" and len(cwords) > 1:
                 vrf = cwords[1]
             elif cwords[0] == "source-interface" and len(cwords) > 1:
                 self.m.aaa.source_interfaces[protocol] = interface_name(cwords[1:])
             self.accept(child)
-        for server in members:
-            server.group = server.group or group
-            server.vrf = server.vrf or vrf
+        join_group(members, group, vrf)
 
     # --- ip / ipv6 ---------------------------------------------------------------------
 
@@ -521,9 +481,10 @@ class NxosParser(NxosSections):
     def scheduler(self, node: Node) -> None:
         self.accept(node)  # schedule name X / aaa-authentication / logfile
 
-    def scheduler_job(self, block: FreeFormBlock) -> None:
+    def free_form(self, block: FreeFormBlock) -> None:
+        """``scheduler job name X`` ... ``end-job``: NX-OS's command scheduler (kron)."""
         name = block.words[3] if len(block.words) > 3 else "job"
-        automation = Automation("kron", name, block.line)  # NX-OS "command scheduler"
+        automation = Automation("kron", name, block.line)
         for _, text in block.body:
             for command in text.split(";"):
                 command = command.strip()
@@ -554,10 +515,6 @@ class NxosParser(NxosSections):
 
     def rmon(self, node: Node) -> None:
         hide_after(self.m, node, "trap")  # ``rmon event N log trap COMMUNITY``
-        self.accept(node)
-
-    def key_chain(self, node: Node) -> None:
-        hide_after(self.m, node, "key-string")
         self.accept(node)
 
     def finish(self) -> None:

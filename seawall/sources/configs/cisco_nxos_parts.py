@@ -502,13 +502,6 @@ class NxosSections(DialectWalker):
                 PolicyRoute(iface.policy_route_map, line, next_hop, out_interface)
             )
 
-    def banner(self, node: Node) -> None:
-        words = node.words
-        if len(words) >= 2:
-            if words[1] in ("motd", "login"):
-                self.m.flags["login_banner"] = True
-            self.accept(node)
-
     def cdp(self, node: Node) -> None:
         words = node.words
         negated = words[0] == "no"

@@ -23,7 +23,7 @@ from seawall.records.config import (
     StaticRoute,
 )
 from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
-from seawall.sources.configs.ioslike import features, routing, telemetry, users, vocab
+from seawall.sources.configs.ioslike import features, lines, routing, telemetry, users, vocab
 from seawall.sources.configs.ioslike.acl import NETMASK, is_ipv4, parse_entry
 from seawall.sources.configs.ioslike.context import Ctx, Handler, dispatch, split_prefix
 from seawall.sources.configs.ioslike.interfaces import make_interface_handler
@@ -86,12 +86,6 @@ def h_passwd(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
 def h_password_policy(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     """``password-policy minimum-length N`` (and complexity settings)."""
     ctx.m.flags["password_strength_check"] = not negated
-    return ctx.ok(node)
-
-
-def h_banner(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
-    if words[1:2] in (["login"], ["motd"]):
-        ctx.m.flags["login_banner"] = not negated
     return ctx.ok(node)
 
 
@@ -393,7 +387,7 @@ TABLE: dict[str, Handler] = {
     "enable": users.h_enable,
     "passwd": h_passwd,
     "username": users.h_username,
-    "banner": h_banner,
+    "banner": lines.h_banner,
     "password-policy": h_password_policy,
     "boot": h_boot,
     "interface": make_interface_handler(_IFACE_EXTRA),

@@ -140,12 +140,6 @@ def h_login(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     return ctx.ok(node)
 
 
-def h_banner(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
-    if words[1:2] in (["login"], ["motd"]):
-        ctx.m.flags["login_banner"] = not negated
-    return ctx.ok(node)
-
-
 def h_discovery(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     """``[no] cdp run`` / ``[no] lldp run``."""
     if words[1:2] == ["run"]:
@@ -369,7 +363,7 @@ TABLE: dict[str, Handler] = {
     "login": h_login,
     "security": h_security,
     "mpls": h_mpls,
-    "banner": h_banner,
+    "banner": lines.h_banner,
     "cdp": h_discovery,
     "lldp": h_discovery,
     "enable": users.h_enable,

@@ -1,4 +1,5 @@
-"""Terminal lines (``line vty 0 4`` ...): access classes, transports, timeouts, rotary."""
+"""Terminal lines (``line vty 0 4`` ...): access classes, transports, timeouts, rotary; and
+the login banner they show."""
 
 from __future__ import annotations
 
@@ -36,6 +37,13 @@ def h_line(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
             ctx.ok(child)
     ctx.m.lines.append(item)
     return True
+
+
+def h_banner(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    """``[no] banner login|motd``: whether a warning is shown before login."""
+    if words[1:2] in (["login"], ["motd"]):
+        ctx.m.flags["login_banner"] = not negated
+    return ctx.ok(node)
 
 
 def line_statement(ctx: Ctx, item: Line, child: Node) -> bool:

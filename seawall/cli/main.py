@@ -371,22 +371,42 @@ def list_checks(markdown: bool) -> None:
 
 @cli.group("rules")
 def rules_group() -> None:
-    """Detection content: lint rule files."""
+    """Detection content: lint rule files and run their tests."""
 
 
 @rules_group.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def rules_lint(paths: tuple[str, ...]) -> None:
-    """Lint audit check files (default: the built-in rules/audit). Exit status 1 on findings."""
-    from seawall.detect.audit.lint import lint_checks
+    """Lint audit checks and log rules (files or folders, told apart by content; default:
+    the built-in rules/audit and rules/logs). Exit status 1 on findings."""
+    from seawall.detect.logs.rules_tooling import lint_rule_paths
 
-    findings = lint_checks(list(paths) or None)
+    findings = lint_rule_paths(list(paths) or None)
     console = Console()
     for finding in findings:
         console.print(escape(str(finding)), highlight=False, soft_wrap=True)
     errors = sum(1 for f in findings if f.level == "error")
     console.print(f"{len(findings)} finding(s), {errors} error(s)")
     sys.exit(1 if findings else 0)
+
+
+@rules_group.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--verbose", "-v", is_flag=True, help="list passing cases too")
+def rules_test(paths: tuple[str, ...], verbose: bool) -> None:
+    """Run the log rules' own test cases (default: the built-in rules/logs). Exit status 1
+    when a case fails."""
+    from seawall.detect.logs.rules_tooling import run_rule_tests
+
+    results = run_rule_tests(list(paths) or None)
+    console = Console()
+    for result in results:
+        if verbose or not result.passed:
+            console.print(escape(str(result)), highlight=False, soft_wrap=True)
+    failed = sum(1 for r in results if not r.passed)
+    rules = len({(r.rule_id, r.location) for r in results})
+    console.print(f"{len(results)} case(s) of {rules} rule(s), {failed} failed")
+    sys.exit(1 if failed or not results else 0)
 
 
 @cli.group("intel")

@@ -18,6 +18,7 @@ DETECTOR_MODULES = (
     "seawall.detect.intel",
     "seawall.detect.audit.run",
     "seawall.detect.logs.sigma",
+    "seawall.detect.logs.native",
 )
 
 

@@ -1,0 +1,186 @@
+"""Hits of native log rules -> alerts with entities, evidence lines and an explanation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from seawall.detect.logs.native_kinds import Hit
+from seawall.detect.logs.native_match import NULL_TIME, Frame
+from seawall.detect.logs.native_model import LogRule
+from seawall.records.alerts import Alert, InputRef
+
+DETECTOR = "log_rules"
+MAX_EVIDENCE_EVENTS = 20
+MAX_INPUTS = 50
+MAX_ENTITY_VALUES = 20
+ENTITY_FIELDS = {"device": "device", "user": "user.name", "source.ip": "source.ip"}
+_COLUMNS = (
+    "device",
+    "user.name",
+    "source.ip",
+    "destination.port",
+    "event.code",
+    "event.action",
+    "process.command_line",
+    "message",
+    "event.original",
+    "input.file",
+    "input.line",
+    "interface.name",
+)
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Names a rule's ``explain`` template may use besides the LOG fields.
+TEMPLATE_EXTRAS = (
+    "count",
+    "window",
+    "threshold",
+    "distinct",
+    "values",
+    "new_value",
+    "previous",
+    "steps",
+    "commands",
+)
+
+
+def to_datetime(us: int) -> datetime | None:
+    return None if us == NULL_TIME else _EPOCH + timedelta(microseconds=int(us))
+
+
+def build_alerts(rule: LogRule, hits: list[Hit], frame: Frame) -> list[Alert]:
+    if not hits:
+        return []
+    # One take per column for all hits of the rule, then slices per hit.
+    rows = np.concatenate([h.rows for h in hits])
+    columns = {
+        name: frame.column(name).take(rows).to_pylist()
+        for name in _COLUMNS
+        if name == "device" or name in frame.table.column_names
+    }
+    times = frame.times()[rows]
+    alerts = []
+    offset = 0
+    for hit in hits:
+        n = len(hit.rows)
+        view = {name: values[offset : offset + n] for name, values in columns.items()}
+        alerts.append(_alert(rule, hit, view, times[offset : offset + n]))
+        offset += n
+    return alerts
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    return sorted({v for v in values if v not in (None, "")}, key=str)
+
+
+def _entities(hit: Hit, view: dict[str, list[Any]]) -> dict[str, Any]:
+    entities: dict[str, Any] = {}
+    for name, column in ENTITY_FIELDS.items():
+        if column in hit.group:
+            value = hit.group[column]
+            if value not in (None, ""):
+                entities[name] = value
+            continue
+        values = _distinct(view.get(column, []))
+        if len(values) == 1:
+            entities[name] = values[0]
+        elif values:
+            entities[name] = values[:MAX_ENTITY_VALUES]
+    return entities
+
+
+def _event_text(view: dict[str, list[Any]], i: int) -> str:
+    for name in ("event.original", "message", "process.command_line"):
+        value = view.get(name, [None] * (i + 1))[i]
+        if value:
+            return str(value)
+    return ""
+
+
+def _alert(rule: LogRule, hit: Hit, view: dict[str, list[Any]], times: np.ndarray) -> Alert:
+    n = len(hit.rows)
+    valid = times[times != NULL_TIME]
+    first = to_datetime(int(valid.min())) if len(valid) else None
+    last = to_datetime(int(valid.max())) if len(valid) else None
+    files = view.get("input.file", [None] * n)
+    lines = view.get("input.line", [None] * n)
+    commands = view.get("process.command_line", [None] * n)
+    events = []
+    for i in range(min(n, MAX_EVIDENCE_EVENTS)):
+        event: dict[str, Any] = {
+            "time": to_datetime(int(times[i])),
+            "file": files[i],
+            "line": lines[i],
+            "text": _event_text(view, i),
+        }
+        if commands[i]:
+            event["command"] = commands[i]
+        if "steps" in hit.extra:
+            event["step"] = hit.extra["steps"][i]
+        events.append({k: v for k, v in event.items() if v is not None})
+    evidence: dict[str, Any] = {"count": n, "events": events}
+    if n > MAX_EVIDENCE_EVENTS:
+        evidence["events_not_listed"] = n - MAX_EVIDENCE_EVENTS
+    evidence.update({k: v for k, v in hit.extra.items() if k != "known_since"})
+    if "known_since" in hit.extra:
+        evidence["known_since"] = to_datetime(int(hit.extra["known_since"]))
+    if hit.group:
+        evidence["group"] = dict(hit.group)
+    inputs = [
+        InputRef(file=str(f), line=int(ln) if ln is not None else None)
+        for f, ln in zip(files, lines, strict=True)
+        if f
+    ][:MAX_INPUTS]
+    return Alert(
+        detector=DETECTOR,
+        rule_id=rule.id,
+        title=rule.title,
+        severity=rule.severity,
+        attack=list(rule.attack),
+        entities=_entities(hit, view),
+        first_seen=first,
+        last_seen=last,
+        explanation=explain(rule, hit, view),
+        evidence=evidence,
+        inputs=inputs,
+        confidence=rule.confidence,
+        rule_version=rule.version,
+    )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) if value else "-"
+    return "-" if value in (None, "") else str(value)
+
+
+def explain(rule: LogRule, hit: Hit, view: dict[str, list[Any]]) -> str:
+    """The rule's ``explain`` template filled in (group values, then kind extras, then the
+    first event that has the field), or a default built from the title."""
+    n = len(hit.rows)
+    commands = _distinct(view.get("process.command_line", []))
+    extras: dict[str, Any] = {"count": n, "commands": commands[:5], **hit.extra}
+
+    def value(name: str) -> Any:
+        if name in hit.group:
+            return hit.group[name]
+        if name in extras:
+            return extras[name]
+        for item in view.get(name, []):
+            if item not in (None, ""):
+                return item
+        return None
+
+    if rule.explain:
+        text = _PLACEHOLDER.sub(lambda m: _show(value(m.group(1))), rule.explain)
+    else:
+        device = _show(value("device"))
+        what = commands[0] if commands else _event_text(view, 0)
+        text = f"{rule.title} on {device}" + (f": {what}" if what else "")
+        if n > 1:
+            text += f" ({n} events)"
+    return " ".join(text.split())

@@ -1,0 +1,341 @@
+"""How each kind of native log rule turns the rows its conditions select into hits.
+
+The conditions run column-wise (``native_match``); what is left is usually a small candidate
+set. Grouping and window arithmetic use numpy over those candidates; only the sequence state
+machine and the sliding distinct count step through candidate rows one by one, and only for
+groups that can still reach the rule's threshold.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from seawall.detect.logs.native_match import NULL_TIME, Frame
+from seawall.detect.logs.native_model import LogRule, format_duration
+
+
+@dataclass(slots=True)
+class Hit:
+    """Rows (indices into the LOG table, in time order) that together raise one alert."""
+
+    rows: np.ndarray
+    group: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def evaluate_rule(rule: LogRule, frame: Frame) -> list[Hit]:
+    if frame.n == 0:
+        return []
+    if rule.kind == "pattern":
+        return _pattern(rule, frame)
+    if rule.kind == "threshold":
+        return _threshold(rule, frame)
+    if rule.kind == "distinct_count":
+        return _distinct_count(rule, frame)
+    if rule.kind == "first_seen":
+        return _first_seen(rule, frame)
+    if rule.kind == "sequence":
+        return _sequence(rule, frame)
+    raise ValueError(f"rule {rule.id}: unknown kind {rule.kind!r}")
+
+
+# ---- grouping helpers -----------------------------------------------------------------------
+
+
+def _group_ids(frame: Frame, fields: tuple[str, ...], rows: np.ndarray) -> tuple[np.ndarray, list]:
+    """Group number per row and, per group, the field values (None for absent)."""
+    if not fields or len(rows) == 0:
+        return np.zeros(len(rows), dtype=np.int64), [{}] if len(rows) else []
+    codes = np.stack([frame.encoded(f)[0][rows] for f in fields], axis=1)
+    keys, inverse = np.unique(codes, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    dictionaries = [frame.encoded(f)[1] for f in fields]
+    groups = []
+    for key in keys:
+        values = {}
+        for f, code, dictionary in zip(fields, key, dictionaries, strict=True):
+            values[f] = dictionary[int(code)].as_py() if code >= 0 else None
+        groups.append(values)
+    return inverse.astype(np.int64), groups
+
+
+def _timed(frame: Frame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that have a time, and their times."""
+    times = frame.times()[rows]
+    keep = times != NULL_TIME
+    return rows[keep], times[keep]
+
+
+def _segments(group: np.ndarray) -> Iterator[tuple[int, int]]:
+    """[start, end) of each run of equal group numbers in a group-sorted array."""
+    if len(group) == 0:
+        return
+    cuts = np.flatnonzero(np.diff(group)) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [len(group)]))
+    yield from zip(starts.tolist(), ends.tolist(), strict=True)
+
+
+def _ordered(rows: np.ndarray, times: np.ndarray, group: np.ndarray) -> np.ndarray:
+    return np.lexsort((rows, times, group))
+
+
+def _bursts(qualifying: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge [first, last] position intervals that overlap or touch into bursts."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in qualifying:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+# ---- kinds ----------------------------------------------------------------------------------
+
+
+def _pattern(rule: LogRule, frame: Frame) -> list[Hit]:
+    rows = rule.match.select(frame, None)
+    if len(rows) == 0:
+        return []
+    if not rule.group_by:
+        times = frame.times()[rows]
+        order = np.lexsort((rows, times))
+        return [Hit(rows=rows[i : i + 1]) for i in order.tolist()]
+    group, groups = _group_ids(frame, rule.group_by, rows)
+    times = frame.times()[rows]
+    order = _ordered(rows, times, group)
+    hits = []
+    for lo, hi in _segments(group[order]):
+        sel = order[lo:hi]
+        for part in _split_on_gaps(sel, times[sel], rule.window_us):
+            hits.append(Hit(rows=rows[part], group=groups[int(group[part[0]])]))
+    return hits
+
+
+def _split_on_gaps(sel: np.ndarray, times: np.ndarray, gap: int | None) -> list[np.ndarray]:
+    """Time-ordered rows cut where two events are more than ``gap`` apart (rows without a
+    time stay with the run before them)."""
+    if gap is None or len(sel) < 2:
+        return [sel]
+    known = times != NULL_TIME
+    stamps = np.maximum.accumulate(times)  # NULL_TIME is the smallest int64
+    prev, cur = stamps[:-1], stamps[1:]
+    seen = prev != NULL_TIME
+    step = np.where(seen, cur - np.where(seen, prev, cur), 0)
+    cuts = np.flatnonzero(known[1:] & seen & (step > gap)) + 1
+    return np.split(sel, cuts)
+
+
+def _threshold(rule: LogRule, frame: Frame) -> list[Hit]:
+    assert rule.window_us is not None and rule.threshold is not None
+    rows, times = _timed(frame, rule.match.select(frame, None))
+    if len(rows) < rule.threshold:
+        return []
+    group, groups = _group_ids(frame, rule.group_by, rows)
+    order = _ordered(rows, times, group)
+    rows, times, group = rows[order], times[order], group[order]
+    hits = []
+    for lo, hi in _segments(group):
+        if hi - lo < rule.threshold:
+            continue
+        ts = times[lo:hi]
+        first = np.searchsorted(ts, ts - rule.window_us, side="left")
+        counts = np.arange(len(ts)) - first + 1
+        qualifying = [
+            (int(first[i]), int(i)) for i in np.flatnonzero(counts >= rule.threshold).tolist()
+        ]
+        for a, b in _bursts(qualifying):
+            hits.append(
+                Hit(
+                    rows=rows[lo + a : lo + b + 1],
+                    group=groups[int(group[lo])],
+                    extra={
+                        "threshold": rule.threshold,
+                        "window": format_duration(rule.window_us),
+                        "max_in_window": int(counts[a : b + 1].max()),
+                    },
+                )
+            )
+    return hits
+
+
+def _distinct_count(rule: LogRule, frame: Frame) -> list[Hit]:
+    assert rule.window_us is not None and rule.threshold is not None and rule.field
+    rows, times = _timed(frame, rule.match.select(frame, None))
+    value_codes = frame.encoded(rule.field)[0][rows]
+    keep = value_codes >= 0
+    rows, times, value_codes = rows[keep], times[keep], value_codes[keep]
+    if len(rows) < rule.threshold:
+        return []
+    group, groups = _group_ids(frame, rule.group_by, rows)
+    order = _ordered(rows, times, group)
+    rows, times, group, value_codes = rows[order], times[order], group[order], value_codes[order]
+    dictionary = frame.encoded(rule.field)[1]
+    hits = []
+    for lo, hi in _segments(group):
+        values = value_codes[lo:hi]
+        if len(np.unique(values)) < rule.threshold:
+            continue
+        ts = times[lo:hi]
+        qualifying = []
+        window: Counter[int] = Counter()
+        start = 0
+        for i in range(len(ts)):
+            window[int(values[i])] += 1
+            while ts[i] - ts[start] > rule.window_us:
+                left = int(values[start])
+                window[left] -= 1
+                if not window[left]:
+                    del window[left]
+                start += 1
+            if len(window) >= rule.threshold:
+                qualifying.append((start, i))
+        for a, b in _bursts(qualifying):
+            distinct = sorted({dictionary[int(c)].as_py() for c in values[a : b + 1]}, key=str)
+            hits.append(
+                Hit(
+                    rows=rows[lo + a : lo + b + 1],
+                    group=groups[int(group[lo])],
+                    extra={
+                        "threshold": rule.threshold,
+                        "window": format_duration(rule.window_us),
+                        "distinct_field": rule.field,
+                        "distinct": len(distinct),
+                        "values": distinct,
+                    },
+                )
+            )
+    return hits
+
+
+def _first_seen(rule: LogRule, frame: Frame) -> list[Hit]:
+    assert rule.field
+    rows, times = _timed(frame, rule.match.select(frame, None))
+    value_codes = frame.encoded(rule.field)[0][rows]
+    keep = value_codes >= 0
+    rows, times, value_codes = rows[keep], times[keep], value_codes[keep]
+    if len(rows) < 2:
+        return []
+    group, groups = _group_ids(frame, rule.group_by, rows)
+    order = _ordered(rows, times, group)
+    rows, times, group, value_codes = rows[order], times[order], group[order], value_codes[order]
+    dictionary = frame.encoded(rule.field)[1]
+    pairs = np.stack([group, value_codes], axis=1)
+    _, first_of_pair = np.unique(pairs, axis=0, return_index=True)
+    hits = []
+    for lo, hi in _segments(group):
+        new = np.sort(first_of_pair[(first_of_pair > lo) & (first_of_pair < hi)])
+        if len(new) == 0:
+            continue
+        since = times[lo]
+        for pos in new.tolist():
+            if times[pos] - since < rule.learn_us:
+                continue
+            seen = value_codes[lo:pos]
+            previous = [dictionary[int(c)].as_py() for c in dict.fromkeys(seen.tolist())]
+            hits.append(
+                Hit(
+                    rows=rows[pos : pos + 1],
+                    group=groups[int(group[lo])],
+                    extra={
+                        "new_value": dictionary[int(value_codes[pos])].as_py(),
+                        "value_field": rule.field,
+                        "previous": previous[-10:],
+                        "known_since": int(since),
+                    },
+                )
+            )
+    return hits
+
+
+def _sequence(rule: LogRule, frame: Frame) -> list[Hit]:
+    assert rule.window_us is not None
+    selected = [step.match.select(frame, None) for step in rule.steps]
+    if any(len(s) == 0 for s, step in zip(selected, rule.steps, strict=True) if not step.optional):
+        return []
+    rows = np.unique(np.concatenate(selected))
+    rows, times = _timed(frame, rows)
+    if len(rows) == 0:
+        return []
+    matches = np.stack([np.isin(rows, s) for s in selected], axis=1)
+    group, groups = _group_ids(frame, rule.group_by, rows)
+    order = _ordered(rows, times, group)
+    rows, times, group, matches = rows[order], times[order], group[order], matches[order]
+    hits = []
+    for lo, hi in _segments(group):
+        for chain in _chains(rule, times[lo:hi], matches[lo:hi]):
+            hits.append(
+                Hit(
+                    rows=rows[[lo + p for p, _ in chain]],
+                    group=groups[int(group[lo])],
+                    extra={
+                        "steps": [rule.steps[s].name for _, s in chain],
+                        "window": format_duration(rule.window_us),
+                    },
+                )
+            )
+    return hits
+
+
+def _chains(rule: LogRule, times: np.ndarray, matches: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Ordered matches of the steps within the window, without reusing an event.
+
+    Partial chains are kept per last-matched step; an event extends every partial chain whose
+    next required step it matches (optional steps may be skipped) and starts a new chain if it
+    matches a step with only optional steps before it. A chain is complete when every
+    required step is matched; of the complete candidates the longest (then the latest
+    starting) is reported and all partial chains are dropped. Optional steps after the last
+    required one are never waited for (the linter rejects them).
+    """
+    steps = rule.steps
+    window = rule.window_us or 0
+    last_required = max(i for i, s in enumerate(steps) if not s.optional)
+    partial: list[list[tuple[int, int]]] = []  # each: [(position, step index), ...]
+    done: list[list[tuple[int, int]]] = []
+    for pos in range(len(times)):
+        now = int(times[pos])
+        partial = [c for c in partial if now - int(times[c[0][0]]) <= window]
+        step_hits = np.flatnonzero(matches[pos]).tolist()
+        if not step_hits:
+            continue
+        grown: list[list[tuple[int, int]]] = []
+        for chain in partial:
+            at = chain[-1][1]
+            for s in step_hits:
+                if s > at and all(steps[k].optional for k in range(at + 1, s)):
+                    grown.append([*chain, (pos, s)])
+                    break
+        for s in step_hits:
+            if all(steps[k].optional for k in range(s)):
+                grown.append([(pos, s)])
+                break
+        complete = [c for c in grown if c[-1][1] >= last_required]
+        if complete:
+            best = max(complete, key=lambda c: (len(c), c[0][0]))
+            done.append(best)
+            partial = []
+            continue
+        partial = _bounded(partial + grown)
+    return done
+
+
+def _bounded(chains: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+    """At most MAX_PARTIAL chains per last step, latest-starting first: a burst of identical
+    first steps must not multiply the candidates."""
+    by_step: dict[int, list[list[tuple[int, int]]]] = {}
+    for chain in chains:
+        by_step.setdefault(chain[-1][1], []).append(chain)
+    kept: list[list[tuple[int, int]]] = []
+    for group in by_step.values():
+        group.sort(key=lambda c: (c[0][0], len(c)), reverse=True)
+        kept += group[:MAX_PARTIAL]
+    return kept
+
+
+MAX_PARTIAL = 4

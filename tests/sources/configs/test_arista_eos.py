@@ -5,14 +5,14 @@ EOS statements the corpus lacks."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from config_corpus import CONFIGS, assert_table_covers, assert_unknown_lines, parse_file
 
 from seawall.records.config import DeviceConfig
-from seawall.sources.configs import parse_config_file, parse_config_text
+from seawall.sources.configs import parse_config_text
 
-FOLDER = Path(__file__).parents[2] / "data" / "configs" / "arista_eos"
+FOLDER = CONFIGS / "arista_eos"
 
 # Lines not understood per corpus file: all EOS statements here are known.
 UNKNOWN_LINES = {
@@ -37,26 +37,18 @@ UNKNOWN_LINES = {
 
 
 def parse(name: str) -> DeviceConfig:
-    result = parse_config_file(str(FOLDER / name))
-    assert result.model is not None, result.issues
-    assert result.model.dialect == "arista_eos"
-    return result.model
+    return parse_file(FOLDER / name, "arista_eos", detect=True)
 
 
 def test_table_covers_the_folder() -> None:
-    assert {p.name for p in FOLDER.iterdir() if p.suffix != ".md"} == set(UNKNOWN_LINES)
+    assert_table_covers(FOLDER, UNKNOWN_LINES)
 
 
 @pytest.mark.parametrize("name", sorted(UNKNOWN_LINES))
 def test_corpus_file_parses(name: str) -> None:
-    result = parse_config_file(str(FOLDER / name))
-    model = result.model
-    assert model is not None, result.issues
-    assert (model.dialect, model.vendor, model.os) == ("arista_eos", "Arista", "EOS")
-    assert not [i for i in result.issues if i.kind == "parse"]
-    assert len(model.unknown_lines) == UNKNOWN_LINES[name], [
-        model.text[n] for n in model.unknown_lines
-    ]
+    model = parse(name)
+    assert (model.vendor, model.os) == ("Arista", "EOS")
+    assert_unknown_lines(model, UNKNOWN_LINES[name])
 
 
 def test_version_and_platform_from_the_device_comment() -> None:

@@ -4,14 +4,14 @@ ASDM access, one-line ACLs and their bindings), and crafted ASA statements."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from config_corpus import CONFIGS, assert_table_covers, assert_unknown_lines, parse_file
 
 from seawall.records.config import DeviceConfig
-from seawall.sources.configs import parse_config_file, parse_config_text
+from seawall.sources.configs import parse_config_text
 
-FOLDER = Path(__file__).parents[2] / "data" / "configs" / "cisco_asa"
+FOLDER = CONFIGS / "cisco_asa"
 
 UNKNOWN_LINES = {
     "batfish_unit_asa_acl.cfg": 0,
@@ -23,26 +23,18 @@ UNKNOWN_LINES = {
 
 
 def parse(name: str) -> DeviceConfig:
-    result = parse_config_file(str(FOLDER / name))
-    assert result.model is not None, result.issues
-    assert result.model.dialect == "cisco_asa"
-    return result.model
+    return parse_file(FOLDER / name, "cisco_asa", detect=True)
 
 
 def test_table_covers_the_folder() -> None:
-    assert {p.name for p in FOLDER.iterdir() if p.suffix != ".md"} == set(UNKNOWN_LINES)
+    assert_table_covers(FOLDER, UNKNOWN_LINES)
 
 
 @pytest.mark.parametrize("name", sorted(UNKNOWN_LINES))
 def test_corpus_file_parses(name: str) -> None:
-    result = parse_config_file(str(FOLDER / name))
-    model = result.model
-    assert model is not None, result.issues
-    assert (model.dialect, model.vendor, model.os) == ("cisco_asa", "Cisco", "ASA")
-    assert not [i for i in result.issues if i.kind == "parse"]
-    assert len(model.unknown_lines) == UNKNOWN_LINES[name], [
-        model.text[n] for n in model.unknown_lines
-    ]
+    model = parse(name)
+    assert (model.vendor, model.os) == ("Cisco", "ASA")
+    assert_unknown_lines(model, UNKNOWN_LINES[name])
 
 
 def test_ssh_per_interface() -> None:

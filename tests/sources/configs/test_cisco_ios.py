@@ -4,15 +4,14 @@ understood), the model read from real files, and crafted statements the corpus l
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from config_corpus import CONFIGS, assert_table_covers, assert_unknown_lines, parse_file
 
 from seawall.records.config import DeviceConfig
 from seawall.sources.configs import parse_config_file, parse_config_text
 
-DATA = Path(__file__).parents[2] / "data" / "configs"
-FOLDER = DATA / "cisco_ios"
+FOLDER = CONFIGS / "cisco_ios"
 
 # Lines not understood per corpus file (dialect detected from content, not forced).
 UNKNOWN_LINES = {
@@ -79,31 +78,20 @@ NOT_A_CONFIG = "netconan_sample-netconan-config.cfg"
 
 
 def parse(name: str) -> DeviceConfig:
-    path = DATA / name if "/" in name else FOLDER / name
-    result = parse_config_file(str(path))
-    assert result.model is not None, result.issues
-    assert result.model.dialect == "cisco_ios"
-    return result.model
+    return parse_file(CONFIGS / name if "/" in name else FOLDER / name, "cisco_ios", detect=True)
 
 
 def test_table_covers_the_folder() -> None:
-    files = {f"cisco_ios/{p.name}" for p in FOLDER.iterdir() if p.suffix != ".md"}
-    assert files - {f"cisco_ios/{NOT_A_CONFIG}"} == {
-        n for n in UNKNOWN_LINES if n.startswith("cisco_ios/")
-    }
+    in_folder = [n.removeprefix("cisco_ios/") for n in UNKNOWN_LINES if n.startswith("cisco_ios/")]
+    assert_table_covers(FOLDER, in_folder, besides={NOT_A_CONFIG})
 
 
 @pytest.mark.parametrize("name", sorted(UNKNOWN_LINES))
 def test_corpus_file_parses(name: str) -> None:
-    result = parse_config_file(str(DATA / name))
-    model = result.model
-    assert model is not None, result.issues
-    assert (model.dialect, model.vendor) == ("cisco_ios", "Cisco")
+    model = parse(name)
+    assert model.vendor == "Cisco"
     assert model.os in ("IOS", "IOS XE")
-    assert not [i for i in result.issues if i.kind == "parse"]
-    assert len(model.unknown_lines) == UNKNOWN_LINES[name], [
-        model.text[n] for n in model.unknown_lines
-    ]
+    assert_unknown_lines(model, UNKNOWN_LINES[name])
 
 
 def test_netconan_settings_are_not_a_config() -> None:

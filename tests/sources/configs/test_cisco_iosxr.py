@@ -8,14 +8,21 @@ import json
 from pathlib import Path
 
 import pytest
+from config_corpus import (
+    CONFIGS,
+    CRAFTED_CONFIGS,
+    assert_table_covers,
+    assert_unknown_lines,
+    parse_file,
+    parse_text,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seawall.records.config import DeviceConfig
-from seawall.sources.configs import parse_config_file, parse_config_text
+from seawall.sources.configs import parse_config_text
 
-DATA = Path(__file__).parents[2] / "data"
-FOLDER = DATA / "configs" / "cisco_iosxr"
+FOLDER = CONFIGS / "cisco_iosxr"
 
 # Lines not understood per corpus file.
 UNKNOWN_LINES = {
@@ -39,23 +46,18 @@ UNKNOWN_LINES = {
 
 
 def parse(name: str, folder: Path = FOLDER) -> DeviceConfig:
-    result = parse_config_file(str(folder / name), "cisco_iosxr")
-    assert result.model is not None, result.issues
-    return result.model
+    return parse_file(folder / name, "cisco_iosxr")
 
 
 def test_table_covers_the_folder() -> None:
-    files = {p.name for p in FOLDER.iterdir() if p.suffix != ".md"}
-    assert files == set(UNKNOWN_LINES)
+    assert_table_covers(FOLDER, UNKNOWN_LINES)
 
 
 @pytest.mark.parametrize("name", sorted(UNKNOWN_LINES))
 def test_corpus_file_parses(name: str) -> None:
     model = parse(name)
-    assert (model.dialect, model.vendor, model.os) == ("cisco_iosxr", "Cisco", "IOS XR")
-    assert len(model.unknown_lines) == UNKNOWN_LINES[name], [
-        model.text[n] for n in model.unknown_lines
-    ]
+    assert (model.vendor, model.os) == ("Cisco", "IOS XR")
+    assert_unknown_lines(model, UNKNOWN_LINES[name])
 
 
 def test_corrupted_keywords_stay_unknown() -> None:
@@ -263,7 +265,7 @@ def test_diff_pair_models_differ_where_the_files_do() -> None:
 
 
 def test_crafted_compromised_router() -> None:
-    model = parse("compromised_iosxr.cfg", DATA / "configs_crafted")
+    model = parse("compromised_iosxr.cfg", CRAFTED_CONFIGS)
     assert model.unknown_lines == [] and model.version == "7.3.2"
     cisco = next(u for u in model.users if u.name == "cisco")
     assert (cisco.is_admin, cisco.secret_type) == (True, "7")
@@ -505,6 +507,4 @@ LINE = st.one_of(st.text(max_size=40), st.sampled_from(STATEMENTS))
 @settings(max_examples=300, deadline=None)
 @given(st.lists(LINE, max_size=30))
 def test_random_text_never_breaks_the_parser(lines: list[str]) -> None:
-    result = parse_config_text("\n".join(lines), "x", dialect="cisco_iosxr")
-    assert result.model is not None, result.issues
-    assert all(issue.kind != "parse" for issue in result.issues)
+    parse_text("\n".join(lines), "cisco_iosxr")

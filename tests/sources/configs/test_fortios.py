@@ -4,14 +4,14 @@ crafted FortiGate with management exposed per interface on non-default ports."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from config_corpus import CONFIGS, assert_table_covers, assert_unknown_lines, parse_file, parse_text
 
 from seawall.records.config import DeviceConfig, fingerprint
-from seawall.sources.configs import parse_config_file, parse_config_text
+from seawall.sources.configs import parse_config_text
 
-FORTIOS = Path(__file__).parents[2] / "data" / "configs" / "fortinet_fortios"
+FORTIOS = CONFIGS / "fortinet_fortios"
 
 # file -> (unknown lines, hostname)
 CORPUS = {
@@ -25,20 +25,18 @@ CORPUS = {
 
 
 def parse(name: str) -> DeviceConfig:
-    parsed = parse_config_file(str(FORTIOS / name), "fortinet_fortios")
-    assert parsed.model is not None, parsed.issues
-    return parsed.model
+    return parse_file(FORTIOS / name, "fortinet_fortios")
 
 
 def test_table_covers_the_folder() -> None:
-    assert {p.name for p in FORTIOS.iterdir()} == set(CORPUS)
+    assert_table_covers(FORTIOS, CORPUS)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_file_unknown_lines_and_hostname(name: str) -> None:
     model = parse(name)
     unknown, hostname = CORPUS[name]
-    assert len(model.unknown_lines) == unknown, model.unknown_lines
+    assert_unknown_lines(model, unknown)
     assert model.hostname == hostname
     assert (model.vendor, model.os) == ("Fortinet", "FortiOS")
 
@@ -195,9 +193,7 @@ end
 
 
 def _crafted() -> DeviceConfig:
-    parsed = parse_config_text(CRAFTED, "crafted", "fortinet_fortios")
-    assert parsed.model is not None
-    return parsed.model
+    return parse_text(CRAFTED, "fortinet_fortios")
 
 
 def test_crafted_header_admins_and_trusthosts() -> None:

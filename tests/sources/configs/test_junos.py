@@ -4,16 +4,21 @@ content read by hand from the files, and brace and ``set`` style giving one mode
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from config_corpus import (
+    CONFIGS,
+    assert_table_covers,
+    assert_unknown_lines,
+    parse_crafted,
+    parse_file,
+)
 
 from seawall.records.config import DeviceConfig, fingerprint
-from seawall.sources.configs import parse_config_file, parse_config_text
+from seawall.sources.configs import parse_config_text
 from seawall.sources.configs.tree import brace_tree, flatten
 
-CONFIGS = Path(__file__).parents[2] / "data" / "configs"
 JUNOS = CONFIGS / "juniper_junos"
 
 # Unknown lines per corpus file. as2core1/as3border1 are IOS text in the JunOS folder.
@@ -43,23 +48,18 @@ IOS_IN_JUNOS_FOLDER = {
 
 
 def parse(name: str) -> DeviceConfig:
-    parsed = parse_config_file(str(JUNOS / name), "juniper_junos")
-    assert parsed.model is not None, parsed.issues
-    return parsed.model
+    return parse_file(JUNOS / name, "juniper_junos")
 
 
 def test_table_covers_the_folder() -> None:
-    on_disk = {p.name for p in JUNOS.iterdir()} - IOS_IN_JUNOS_FOLDER
-    assert on_disk == set(UNKNOWN)
+    assert_table_covers(JUNOS, UNKNOWN, besides=IOS_IN_JUNOS_FOLDER)
 
 
 @pytest.mark.parametrize("name", sorted(UNKNOWN))
 def test_corpus_file_unknown_lines(name: str) -> None:
-    parsed = parse_config_file(str(JUNOS / name), "juniper_junos")
-    assert parsed.model is not None
-    assert not [i for i in parsed.issues if i.kind == "parse"]
-    assert len(parsed.model.unknown_lines) == UNKNOWN[name], parsed.model.unknown_lines
-    assert parsed.model.os == "JunOS" and parsed.model.vendor == "Juniper"
+    model = parse(name)
+    assert_unknown_lines(model, UNKNOWN[name])
+    assert model.os == "JunOS" and model.vendor == "Juniper"
 
 
 def test_srx_testbed_users_keys_vpn_and_deactivate() -> None:
@@ -527,10 +527,7 @@ def _without_lines(value: Any) -> Any:
 
 
 def _crafted(text: str) -> DeviceConfig:
-    parsed = parse_config_text(text, "crafted", "juniper_junos")
-    assert parsed.model is not None
-    assert parsed.model.unknown_lines == []
-    return parsed.model
+    return parse_crafted(text, "juniper_junos")
 
 
 def test_brace_and_set_style_give_the_same_model() -> None:

@@ -5,15 +5,13 @@ files, and small crafted configurations for the syntax the corpus lacks."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from config_corpus import CONFIGS, assert_unknown_lines, folder_files, parse_crafted, parse_file
 
 from seawall.records.config import DeviceConfig, fingerprint
-from seawall.sources.configs import parse_config_file, parse_config_text
-
-CONFIGS = Path(__file__).parents[2] / "data" / "configs"
+from seawall.sources.configs import parse_config_text
 
 # path -> (dialect, unknown lines, hostname, version). The ciscoconfparse "HP_Procurve" fixture
 # is an HP V1910, which runs Comware.
@@ -53,31 +51,20 @@ FOLDERS = (
 
 
 def parse(name: str) -> DeviceConfig:
-    parsed = parse_config_file(str(CONFIGS / name), CORPUS[name][0])
-    assert parsed.model is not None, parsed.issues
-    return parsed.model
-
-
-def crafted(text: str, dialect: str, unknown: list[int] | None = None) -> DeviceConfig:
-    parsed = parse_config_text(text, "crafted", dialect)
-    assert parsed.model is not None, parsed.issues
-    assert parsed.model.unknown_lines == (unknown or [])
-    return parsed.model
+    return parse_file(CONFIGS / name, CORPUS[name][0])
 
 
 def test_table_covers_the_folders() -> None:
-    on_disk = {f"{folder}/{p.name}" for folder in FOLDERS for p in (CONFIGS / folder).iterdir()}
+    on_disk = {f"{folder}/{name}" for folder in FOLDERS for name in folder_files(CONFIGS / folder)}
     assert on_disk == set(CORPUS)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_file_unknown_lines_hostname_version(name: str) -> None:
-    dialect, unknown, hostname, version = CORPUS[name]
-    parsed = parse_config_file(str(CONFIGS / name), dialect)
-    assert parsed.model is not None
-    assert not [i for i in parsed.issues if i.kind == "parse"]
-    assert len(parsed.model.unknown_lines) == unknown, parsed.model.unknown_lines
-    assert (parsed.model.hostname, parsed.model.version) == (hostname, version)
+    _, unknown, hostname, version = CORPUS[name]
+    model = parse(name)
+    assert_unknown_lines(model, unknown)
+    assert (model.hostname, model.version) == (hostname, version)
 
 
 # --- Nokia SR OS --------------------------------------------------------------------------
@@ -154,7 +141,7 @@ exit all
 
 
 def test_sros_classic_cli() -> None:
-    model = crafted(SROS_CLASSIC, "nokia_sros")
+    model = parse_crafted(SROS_CLASSIC, "nokia_sros")
     assert (model.hostname, model.version) == ("pe1", "20.10.R3")
     [admin] = model.users
     assert (admin.name, admin.is_admin, admin.secret_type, admin.line) == (
@@ -221,7 +208,7 @@ frobnicate everything
 
 
 def test_gaia_crafted() -> None:
-    model = crafted(GAIA, "checkpoint_gaia", unknown=[12])
+    model = parse_crafted(GAIA, "checkpoint_gaia", unknown=[12])
     [user] = model.users
     assert (user.name, user.role, user.is_admin, user.secret_type) == (
         "backdoor",
@@ -314,7 +301,7 @@ ltm rule /Common/redirect {
 
 
 def test_f5_crafted() -> None:
-    model = crafted(F5, "f5_bigip")
+    model = parse_crafted(F5, "f5_bigip")
     assert (model.hostname, model.version) == ("bigip1.example.net", "15.1.8")
     users = {u.name: (u.role, u.is_admin, u.secret_type, u.line) for u in model.users}
     assert users == {
@@ -381,7 +368,7 @@ interface ve 10
 
 
 def test_a10_crafted() -> None:
-    model = crafted(A10, "a10_acos")
+    model = parse_crafted(A10, "a10_acos")
     assert model.version == "4.1.4-GR1-P5"
     users = {u.name: (u.role, u.is_admin, u.secret_type) for u in model.users}
     assert users == {
@@ -445,7 +432,7 @@ vlan 1
 
 
 def test_procurve_crafted() -> None:
-    model = crafted(PROCURVE, "hp_procurve")
+    model = parse_crafted(PROCURVE, "hp_procurve")
     assert (model.hostname, model.version, model.platform) == ("edge-sw", "W.15.08.0012", "J9145A")
     [user] = model.users
     assert (user.name, user.role, user.is_admin, user.secret_type) == ("boss", "manager", True, "5")
@@ -537,7 +524,7 @@ return
 
 
 def test_comware7_crafted() -> None:
-    model = crafted(COMWARE7, "hp_comware")
+    model = parse_crafted(COMWARE7, "hp_comware")
     assert (model.hostname, model.version) == ("core-sw", "7.1.064, Release 0821P16")
     [user] = model.users
     assert (user.role, user.is_admin, user.secret_type) == ("network-admin", True, "sha512")
@@ -664,7 +651,7 @@ def _content(model: DeviceConfig) -> dict[str, Any]:
 
 
 def test_vyos_set_and_brace_agree() -> None:
-    flat, brace = crafted(VYOS_SET, "vyos"), crafted(VYOS_BRACE, "vyos")
+    flat, brace = parse_crafted(VYOS_SET, "vyos"), parse_crafted(VYOS_BRACE, "vyos")
     assert _content(flat) == _content(brace)
     assert brace.version == "1.3.2"
     content = _content(flat)
@@ -736,7 +723,7 @@ def test_sonic_crafted_db_and_unknown_table() -> None:
     lines = text.splitlines()
     mystery = next(n for n, line in enumerate(lines, start=1) if "MYSTERY" in line)
     # the unknown table's lines (its closing braces are structure)
-    model = crafted(text, "sonic", unknown=[mystery, mystery + 1, mystery + 2])
+    model = parse_crafted(text, "sonic", unknown=[mystery, mystery + 1, mystery + 2])
     assert model.hostname == "leaf9"
     [server] = model.aaa.servers
     assert (server.address, server.port, server.key_type) == ("192.0.2.49", 49, "plain")

@@ -5,15 +5,21 @@ GlobalProtect, permitted IPs) in both styles."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from config_corpus import (
+    CONFIGS,
+    assert_table_covers,
+    assert_unknown_lines,
+    parse_crafted,
+    parse_file,
+)
 
 from seawall.records.config import DeviceConfig, fingerprint
-from seawall.sources.configs import parse_config_file, parse_config_text
+from seawall.sources.configs import parse_config_text
 
-PANOS = Path(__file__).parents[2] / "data" / "configs" / "paloalto_panos"
+PANOS = CONFIGS / "paloalto_panos"
 
 # file -> (unknown lines, hostname)
 CORPUS = {
@@ -27,20 +33,18 @@ CORPUS = {
 
 
 def parse(name: str) -> DeviceConfig:
-    parsed = parse_config_file(str(PANOS / name), "paloalto_panos")
-    assert parsed.model is not None, parsed.issues
-    return parsed.model
+    return parse_file(PANOS / name, "paloalto_panos")
 
 
 def test_table_covers_the_folder() -> None:
-    assert {p.name for p in PANOS.iterdir()} == set(CORPUS)
+    assert_table_covers(PANOS, CORPUS)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_file_unknown_lines_and_hostname(name: str) -> None:
     model = parse(name)
     unknown, hostname = CORPUS[name]
-    assert len(model.unknown_lines) == unknown, model.unknown_lines
+    assert_unknown_lines(model, unknown)
     assert model.hostname == hostname
     assert (model.vendor, model.os) == ("Palo Alto Networks", "PAN-OS")
 
@@ -333,10 +337,7 @@ config {
 
 
 def _crafted(text: str) -> DeviceConfig:
-    parsed = parse_config_text(text, "crafted", "paloalto_panos")
-    assert parsed.model is not None
-    assert parsed.model.unknown_lines == []
-    return parsed.model
+    return parse_crafted(text, "paloalto_panos")
 
 
 def _without_lines(value: Any) -> Any:

@@ -27,11 +27,10 @@ from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
     cidr,
-    flatten_with_openers,
-    mark_openers,
     read_known,
     standard_acl,
     to_int,
+    tree_paths,
     word,
 )
 from seawall.sources.configs.tree import brace_tree, split_lines
@@ -123,8 +122,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     masked, blanked = mask_code(text)
     builder.understood(blanked)
     tree = brace_tree(masked)
-    statements, openers = flatten_with_openers(tree)
-    mark_openers(builder, openers, lambda p: bool(p) and p[0] in KNOWN)
+    statements, openers = tree_paths(builder, tree, KNOWN)
     reader = _Reader(builder, openers)
     read_known(builder, statements, KNOWN, reader.read)
     reader.finish()

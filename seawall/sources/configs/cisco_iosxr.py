@@ -89,8 +89,7 @@ class XrParser(XrSections):
         self.accept_sections = ACCEPTED_SECTIONS
         self.negatable = word_set(
             """
-            aaa tacacs-server radius-server ssh telnet http grpc logging snmp-server cdp lldp
-            service ipv4 ipv6
+            ssh telnet http grpc logging cdp lldp service ipv4 ipv6
             """
         )
         self.handlers = {

@@ -110,9 +110,6 @@ class XrSections(XrNetwork):
 
     def aaa(self, node: Node) -> None:
         words = node.words
-        if words[0] == "no":
-            self.accept(node)
-            return
         if len(words) >= 5 and words[1] == "group" and words[2] == "server":
             self.aaa_group(node, words)
         elif len(words) >= 4 and words[1] in ("authentication", "authorization", "accounting"):
@@ -150,9 +147,6 @@ class XrSections(XrNetwork):
 
     def aaa_server(self, node: Node) -> None:
         words = node.words
-        if words[0] == "no":
-            self.accept(node)
-            return
         protocol = "tacacs" if words[0] == "tacacs-server" else "radius"
         if len(words) >= 3 and words[1] == "host":
             self.server_from(protocol, node, words[2:])
@@ -415,9 +409,6 @@ class XrSections(XrNetwork):
 
     def snmp(self, node: Node) -> None:
         words = node.words
-        if words[0] == "no":
-            self.accept(node)
-            return
         if len(words) < 2:
             return
         what = words[1]

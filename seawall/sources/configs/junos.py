@@ -88,7 +88,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
         statements, openers = flatten_with_openers(tree)
         statements = _strip_inactive(model, statements)
         openers = {_drop_markers(p): line for p, line in openers.items()}
-        mark_openers(builder, openers, lambda p: bool(p) and p[0] in KNOWN_TOP)
+        mark_openers(builder, openers, KNOWN_TOP)
     state = net.JunosState(
         builder,
         openers,

@@ -37,13 +37,12 @@ from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
     cidr,
-    flatten_with_openers,
     interface_address,
-    mark_openers,
     other_verbs,
     set_statements,
     standard_acl,
     to_int,
+    tree_paths,
     word,
 )
 from seawall.sources.configs.tree import brace_tree, split_lines
@@ -156,8 +155,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     else:
         tree = brace_tree(text)
         structural = tree.structural
-        statements, openers = flatten_with_openers(tree)
-        mark_openers(builder, openers, known)
+        statements, openers = tree_paths(builder, tree, known)
     reader = _Reader(builder, openers)
     for statement in statements:
         reader.read(statement.words, statement.line)

@@ -79,13 +79,25 @@ def flatten_with_openers(
     return statements, openers
 
 
-def mark_openers(
-    builder: ModelBuilder, openers: dict[Path, int], known: Callable[[Path], bool]
-) -> None:
+# Known hierarchies: their top-level words, or a test on a path.
+Known = frozenset[str] | Callable[[Path], bool]
+
+
+def mark_openers(builder: ModelBuilder, openers: dict[Path, int], known: Known) -> None:
     """Block-opener lines are understood when their path belongs to a known hierarchy."""
     for path, line in openers.items():
-        if known(path):
+        if known(path) if callable(known) else (bool(path) and path[0] in known):
             builder.understood(line)
+
+
+def tree_paths(
+    builder: ModelBuilder, config: ConfigTree, known: Known
+) -> tuple[list[PathStatement], dict[Path, int]]:
+    """The path statements and block openers of a tree (:func:`flatten_with_openers`), the
+    openers of known hierarchies understood."""
+    statements, openers = flatten_with_openers(config)
+    mark_openers(builder, openers, known)
+    return statements, openers
 
 
 def read_known(

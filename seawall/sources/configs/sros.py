@@ -23,10 +23,9 @@ from seawall.sources.configs.base import ModelBuilder, crypt_type
 from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
-    flatten_with_openers,
-    mark_openers,
     read_known,
     to_int,
+    tree_paths,
     word,
 )
 from seawall.sources.configs.tree import brace_tree, indent_tree, split_lines
@@ -67,8 +66,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
             lines[number] = "#"
         builder.understood(n + 1 for n in echoes)
         tree = indent_tree("\n".join(lines), comment_prefixes=("#",))
-    statements, openers = flatten_with_openers(tree)
-    mark_openers(builder, openers, lambda p: bool(p) and p[0] in _TOP)
+    statements, openers = tree_paths(builder, tree, _TOP)
     reader = _Reader(builder, openers)
     read_known(builder, statements, _TOP, reader.read)
     reader.finish()

@@ -25,13 +25,12 @@ from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
     cidr,
-    flatten_with_openers,
-    mark_openers,
     other_verbs,
     read_known,
     set_statements,
     standard_acl,
     to_int,
+    tree_paths,
     word,
 )
 from seawall.sources.configs.tree import brace_tree, split_lines
@@ -73,8 +72,7 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     else:
         tree = brace_tree(text, comment_prefixes=("#", "//"))
         structural = tree.structural
-        statements, openers = flatten_with_openers(tree)
-        mark_openers(builder, openers, lambda p: bool(p) and p[0] in KNOWN)
+        statements, openers = tree_paths(builder, tree, KNOWN)
     read_known(builder, statements, KNOWN, _Reader(builder, openers).read)
     return builder.finish(structural)
 

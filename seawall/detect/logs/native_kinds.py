@@ -86,10 +86,10 @@ def _ordered(rows: np.ndarray, times: np.ndarray, group: np.ndarray) -> np.ndarr
 
 
 def _bursts(qualifying: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge [first, last] position intervals that overlap or touch into bursts."""
+    """Merge [first, last] position intervals that share an event into bursts."""
     merged: list[tuple[int, int]] = []
     for lo, hi in qualifying:
-        if merged and lo <= merged[-1][1] + 1:
+        if merged and lo <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
         else:
             merged.append((lo, hi))
@@ -289,8 +289,8 @@ def _chains(rule: LogRule, times: np.ndarray, matches: np.ndarray) -> list[list[
     Partial chains are kept per last-matched step; an event extends every partial chain whose
     next required step it matches (optional steps may be skipped) and starts a new chain if it
     matches a step with only optional steps before it. A chain is complete when every
-    required step is matched; of the complete candidates the longest (then the latest
-    starting) is reported and all partial chains are dropped. Optional steps after the last
+    required step is matched; of the complete candidates the longest (then the one with the
+    latest events) is reported and all partial chains are dropped. Optional steps after the last
     required one are never waited for (the linter rejects them).
     """
     steps = rule.steps
@@ -317,7 +317,7 @@ def _chains(rule: LogRule, times: np.ndarray, matches: np.ndarray) -> list[list[
                 break
         complete = [c for c in grown if c[-1][1] >= last_required]
         if complete:
-            best = max(complete, key=lambda c: (len(c), c[0][0]))
+            best = max(complete, key=lambda c: (len(c), [p for p, _ in c]))
             done.append(best)
             partial = []
             continue

@@ -14,6 +14,7 @@ _SOURCE_MODULES = (
     "seawall.sources.pcap",
     "seawall.sources.zeek",
     "seawall.sources.suricata",
+    "seawall.sources.logs.source",  # before configs: a log is never read as a config
     "seawall.sources.configs.source",
 )
 
@@ -61,7 +62,7 @@ def read_file(path: str, options: SourceOptions | None = None) -> SourceResult:
         return _failed(
             path,
             "not a recognised input (expected pcap/pcapng capture, Zeek log, Suricata EVE "
-            "JSON or a device configuration); skipped",
+            "JSON, device syslog / AAA accounting log or a device configuration); skipped",
             kind="unsupported",
         )
     return source.read(path, options)

@@ -1,0 +1,237 @@
+"""One block of lines through the column-wise readers.
+
+Order: RFC 5424 lines (cheap prefix test), then the syslog header of every other line, then
+the message by what starts it: a Cisco ``%CODE:``, an embedded RFC 5424 message (JunOS relayed
+over BSD syslog), an ISE/ACS category, a JunOS tag, or plain text. Lines none of these take
+(no header, no stamp) are left for the line-by-line readers (``aaa``, ``other``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawall.sources.logs import aaa, cisco, junos
+from seawall.sources.logs.columns import STR, Scatter, groups, slice_from
+from seawall.sources.logs.syslog import (
+    HAS_CISCO_CODE,
+    LOOKS_5424,
+    STARTS_ISO,
+    bsd_header,
+    first_true,
+    is_ip,
+    loose_header,
+    rfc5424_header,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    path: str
+    sender: str | None
+    default_year: int
+    zones: Mapping[str, str]  # upper-case abbreviation -> offset
+    not_after_us: int | None  # year-less stamps later than this are last year's
+
+
+def _mask(values: pa.Array) -> np.ndarray:
+    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+
+
+def _take(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    return values.filter(pa.array(mask))
+
+
+def blank_lines(lines: pa.Array) -> np.ndarray:
+    empty = pc.equal(pc.fill_null(pc.binary_length(lines), 0), 0)
+    return _mask(pc.or_(empty, pc.fill_null(pc.utf8_is_space(lines), True)))
+
+
+def parse_block(lines: pa.Array, ctx: Context) -> tuple[Scatter, np.ndarray, np.ndarray]:
+    """Fields of the lines this module understands: (columns, understood mask, indices
+    left for the line-by-line readers). Blank lines are neither."""
+    n = len(lines)
+    out = Scatter(n)
+    understood = np.zeros(n, dtype=bool)
+    todo = np.flatnonzero(~blank_lines(lines))
+    if len(todo) == 0:
+        return out, understood, todo
+
+    subset = lines.take(pa.array(todo))
+    structured = _mask(pc.match_substring_regex(subset, LOOKS_5424))
+    if structured.any():
+        rows = todo[structured]
+        done = _rfc5424(out, _take(subset, structured), rows)
+        understood[rows[done]] = True
+        keep = ~structured
+        keep[np.flatnonzero(structured)[~done]] = True
+        todo, subset = todo[keep], _take(subset, keep)
+    left = _syslog(out, subset, todo, understood, ctx) if len(todo) else todo
+    return out, understood, left
+
+
+def _rfc5424(out: Scatter, lines: pa.Array, rows: np.ndarray) -> np.ndarray:
+    """RFC 5424 lines; returns the mask of those that fit the header grammar."""
+    hdr = rfc5424_header(lines)
+    ok = _mask(hdr["matched"])
+    if not ok.any():
+        return ok
+    pick = pa.array(ok)
+    message = slice_from(lines.filter(pick), hdr["header_len"].to_numpy()[ok])
+    h = {k: v.filter(pick) for k, v in hdr.items() if k not in ("matched", "header_len")}
+    _structured_fields(out, rows[ok], h, message)
+    return ok
+
+
+def _structured_fields(
+    out: Scatter, rows: np.ndarray, h: dict[str, pa.Array], message: pa.Array
+) -> None:
+    out.put("ts_text", rows, h["ts"])
+    out.put("host.name", rows, h["host"])
+    out.put("host.ip", rows, pc.if_else(is_ip(h["host"]), h["host"], pa.scalar(None, STR)))
+    if "pri" in h:
+        out.put("pri", rows, h["pri"])
+    message = pc.utf8_ltrim(message, "\ufeff")
+    junos.handle_structured(out, rows, h["app"], h["msgid"], h["sd"], message)
+
+
+def _syslog(
+    out: Scatter, lines: pa.Array, rows: np.ndarray, understood: np.ndarray, ctx: Context
+) -> np.ndarray:
+    """Lines with (or without) an RFC 3164 / Cisco header; returns rows left over."""
+    h = bsd_header(lines, ctx.zones)
+    message = slice_from(lines, h["header_len"].to_numpy())
+    coded = h["code"].is_valid().to_numpy(zero_copy_only=False)
+
+    # A Cisco code after a header the grammar does not know: the stamp right before it.
+    odd = np.zeros(len(rows), dtype=bool)
+    uncoded = np.flatnonzero(~coded)
+    if len(uncoded):
+        has = _mask(pc.match_substring_regex(lines.take(pa.array(uncoded)), HAS_CISCO_CODE))
+        odd[uncoded[has]] = True
+    _common(out, rows, h, ~odd)
+    if odd.any():
+        loose = loose_header(_take(lines, odd))
+        text = slice_from(_take(lines, odd), loose["header_len"].to_numpy())
+        where = rows[odd]
+        out.put("ts_text", where, loose["ts"])
+        out.put("tz_text", where, loose["tz"])
+        no = pa.array(np.zeros(len(where), dtype=bool))
+        cisco.handle(out, where, loose["code"], text, no, no)
+        understood[where] = True
+    if coded.any():
+        pick = pa.array(coded)
+        iosxr = pc.or_(h["node"].filter(pick).is_valid(), h["app"].filter(pick).is_valid())
+        cisco.handle(
+            out,
+            rows[coded],
+            h["code"].filter(pick),
+            message.filter(pick),
+            iosxr,
+            h["nxos_ts"].filter(pick),
+        )
+        understood[rows[coded]] = True
+
+    rest = ~coded & ~odd
+    if not rest.any():
+        return rows[:0]
+    return _bodies(out, rows, rest, h, message, understood)
+
+
+def _common(out: Scatter, rows: np.ndarray, h: dict[str, pa.Array], mask: np.ndarray) -> None:
+    """Header fields every record of the header grammar gets."""
+    pick = pa.array(mask)
+    where = rows[mask]
+    for column, key in (
+        ("ts_text", "ts"),
+        ("tz_text", "tz"),
+        ("year_hint", "year_hint"),
+        ("host.name", "host"),
+        ("host.ip", "hostip"),
+        ("pri", "pri"),
+        ("log.sequence", "seq"),
+        ("log.syslog.appname", "app"),
+    ):
+        out.put(column, where, h[key].filter(pick))
+
+
+def _bodies(
+    out: Scatter,
+    rows: np.ndarray,
+    rest: np.ndarray,
+    h: dict[str, pa.Array],
+    message: pa.Array,
+    understood: np.ndarray,
+) -> np.ndarray:
+    """Messages without a Cisco code, by what they start with."""
+    idx = np.flatnonzero(rest)
+    text = message.take(pa.array(idx))
+    app = h["app"].take(pa.array(idx))
+    left = np.ones(len(idx), dtype=bool)
+
+    # JunOS relayed over BSD syslog: "junos-ids: 2017-08-24T04:58:58.724Z host RT_IDS - ..."
+    iso = first_true(pc.match_substring_regex(text, STARTS_ISO))
+    if len(iso):
+        inner = rfc5424_header(text.take(pa.array(iso)))
+        ok = _mask(inner["matched"])
+        if ok.any():
+            pick = pa.array(ok)
+            sub = text.take(pa.array(iso[ok]))
+            body = slice_from(sub, inner["header_len"].to_numpy()[ok])
+            fields = {
+                k: v.filter(pick)
+                for k, v in inner.items()
+                if k not in ("matched", "header_len", "pri")
+            }
+            _structured_fields(out, rows[idx[iso[ok]]], fields, body)
+            left[iso[ok]] = False
+
+    ise = first_true(pc.match_substring_regex(text, aaa.ISE_START))
+    ise = ise[left[ise]]
+    if len(ise):
+        ok = aaa.handle_ise(out, rows[idx[ise]], text.take(pa.array(ise)))
+        left[ise[ok]] = False
+
+    cand = np.flatnonzero(left)
+    if len(cand):
+        found = pc.extract_regex(text.take(pa.array(cand)), junos.TAG_PREFIX)
+        tagged = found.is_valid().to_numpy(zero_copy_only=False)
+        if tagged.any():
+            where = cand[tagged]
+            prefix = groups(found.filter(pa.array(tagged)), "p")["p"]
+            tags = pc.utf8_rtrim(prefix, ": ")
+            body = slice_from(
+                text.take(pa.array(where)),
+                pc.binary_length(prefix).to_numpy(zero_copy_only=False).astype(np.int64),
+            )
+            junos.handle_tagged(out, rows[idx[where]], tags, body, app.take(pa.array(where)))
+            left[where] = False
+
+    # Plain text after a header with a stamp or a PRI: recognised framing, text kept.
+    cand = np.flatnonzero(left)
+    if len(cand):
+        sel = pa.array(idx[cand])
+        stamped = pc.or_(h["ts"].take(sel).is_valid(), h["pri"].take(sel).is_valid())
+        ok = _mask(stamped)
+        if ok.any():
+            where = cand[ok]
+            w = pa.array(idx[where])
+            fmt = pc.if_else(
+                h["nxos_ts"].take(w),
+                "cisco_nxos",
+                pc.if_else(
+                    h["seq"].take(w).is_valid(),
+                    "cisco_ios",
+                    pc.if_else(h["pid"].take(w).is_valid(), "rfc3164", "other"),
+                ),
+            )
+            junos.handle_plain(
+                out, rows[idx[where]], text.take(pa.array(where)), app.take(pa.array(where)), fmt
+            )
+            left[where] = False
+    understood[rows[idx[~left]]] = True
+    return rows[idx[left]]

@@ -20,7 +20,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, crypt_type
+from seawall.sources.configs.base import ModelBuilder, crypt_type, header_groups
 from seawall.sources.configs.pathcfg import (
     VendorReader,
     interface_address,
@@ -59,9 +59,7 @@ _MANAGEMENT_SERVICES = frozenset({"ssh", "telnet", "http", "https", "snmp"})
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "A10 Networks", "ACOS")
     model = builder.model
-    version = _VERSION.search(text[:4096])
-    if version:
-        model.version = version.group(1)
+    model.version = header_groups(_VERSION, text[:4096])[0]
     tree = indent_tree(text, comment_prefixes=("!",))
     reader = _Reader(builder)
     for node in tree.root.children:

@@ -4,6 +4,7 @@ small converters (masks, wildcards, secret types) several dialects need."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 
 from seawall.records.config import DeviceConfig
@@ -48,6 +49,13 @@ class ModelBuilder:
         known = self._understood | set(structural)
         self.model.unknown_lines = sorted(n for n in self.model.text if n not in known)
         return self.model
+
+
+def header_groups(pattern: re.Pattern[str], text: str, count: int = 1) -> tuple[str | None, ...]:
+    """The first ``count`` groups of the first match of ``pattern`` in ``text`` (the comment or
+    banner where a vendor writes its version and platform); Nones when nothing matches."""
+    match = pattern.search(text)
+    return match.groups()[:count] if match else (None,) * count
 
 
 def mask_to_prefix(address: str, mask: str) -> str | None:

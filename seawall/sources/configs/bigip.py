@@ -22,7 +22,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, crypt_type
+from seawall.sources.configs.base import ModelBuilder, crypt_type, header_groups
 from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
@@ -116,9 +116,7 @@ def _closing_quote(line: str) -> int:
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "F5", "BIG-IP")
     model = builder.model
-    version = _VERSION.search(text)
-    if version:
-        model.version = version.group(1)
+    model.version = header_groups(_VERSION, text)[0]
     masked, blanked = mask_code(text)
     builder.understood(blanked)
     tree = brace_tree(masked)

@@ -34,7 +34,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
+from seawall.sources.configs.base import ModelBuilder, header_groups, mask_to_prefix
 from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
@@ -159,9 +159,7 @@ class _Interface:
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "Fortinet", "FortiOS")
     model = builder.model
-    header = _HEADER.search(text[:4096])
-    if header:
-        model.platform, model.version = header.group(1), header.group(2)
+    model.platform, model.version = header_groups(_HEADER, text[:4096], 2)
     found, openers, structural = statements(text, builder)
     reader = _Reader(builder, openers)
     for statement in found:

@@ -21,7 +21,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, mask_to_prefix
+from seawall.sources.configs.base import ModelBuilder, header_groups, mask_to_prefix
 from seawall.sources.configs.pathcfg import (
     VendorReader,
     interface_address,
@@ -50,9 +50,7 @@ _HEADER = re.compile(r"^; (\S+) Configuration Editor; Created on release #(\S+)"
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "HP", "ProCurve")
     model = builder.model
-    header = _HEADER.search(text[:4096])
-    if header:
-        model.platform, model.version = header.group(1), header.group(2)
+    model.platform, model.version = header_groups(_HEADER, text[:4096], 2)
     tree = indent_tree(text, comment_prefixes=(";",))
     reader = _Reader(builder)
     for node in tree.root.children:

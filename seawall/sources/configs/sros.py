@@ -19,7 +19,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, crypt_type
+from seawall.sources.configs.base import ModelBuilder, crypt_type, header_groups
 from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
@@ -52,9 +52,7 @@ def sros_secret_type(value: str) -> str:
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "Nokia", "SR OS")
     model = builder.model
-    header = _TIMOS.search(text[:4096])
-    if header:
-        model.version, model.platform = header.group(1), header.group(2)
+    model.version, model.platform = header_groups(_TIMOS, text[:4096], 2)
     if _MD_CLI.search(text):
         tree = brace_tree(text)
     else:

@@ -20,7 +20,7 @@ from seawall.records.config import (
     StaticRoute,
     fingerprint,
 )
-from seawall.sources.configs.base import ModelBuilder, crypt_type
+from seawall.sources.configs.base import ModelBuilder, crypt_type, header_groups
 from seawall.sources.configs.pathcfg import (
     Path,
     VendorReader,
@@ -62,9 +62,7 @@ _INTERFACE_KINDS = {
 def parse(text: str, path: str, dialect: str) -> DeviceConfig:
     builder = ModelBuilder(text, path, dialect, "VyOS", "VyOS")
     model = builder.model
-    release = _RELEASE.search(text)
-    if release:
-        model.version = release.group(1)
+    model.version = header_groups(_RELEASE, text)[0]
     if _is_set_style(text):
         statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}

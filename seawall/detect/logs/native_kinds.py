@@ -225,28 +225,33 @@ def _first_seen(rule: LogRule, frame: Frame) -> list[Hit]:
     group, groups = _group_ids(frame, rule.group_by, rows)
     order = _ordered(rows, times, group)
     rows, times, group, value_codes = rows[order], times[order], group[order], value_codes[order]
-    dictionary = frame.encoded(rule.field)[1]
+    values = frame.encoded(rule.field)[1].to_pylist()
     pairs = np.stack([group, value_codes], axis=1)
     _, first_of_pair = np.unique(pairs, axis=0, return_index=True)
+    first_of_pair = np.sort(first_of_pair)
     hits = []
     for lo, hi in _segments(group):
-        new = np.sort(first_of_pair[(first_of_pair > lo) & (first_of_pair < hi)])
-        if len(new) == 0:
+        # Positions where a value appears for the first time in this group; the first of
+        # them is the group's first event (its history starts there).
+        firsts = first_of_pair[
+            np.searchsorted(first_of_pair, lo) : np.searchsorted(first_of_pair, hi)
+        ]
+        if len(firsts) < 2:
             continue
         since = times[lo]
-        for pos in new.tolist():
+        for k in range(1, len(firsts)):
+            pos = int(firsts[k])
             if times[pos] - since < rule.learn_us:
                 continue
-            seen = value_codes[lo:pos]
-            previous = [dictionary[int(c)].as_py() for c in dict.fromkeys(seen.tolist())]
+            previous = [values[int(c)] for c in value_codes[firsts[max(0, k - 10) : k]]]
             hits.append(
                 Hit(
                     rows=rows[pos : pos + 1],
                     group=groups[int(group[lo])],
                     extra={
-                        "new_value": dictionary[int(value_codes[pos])].as_py(),
+                        "new_value": values[int(value_codes[pos])],
                         "value_field": rule.field,
-                        "previous": previous[-10:],
+                        "previous": previous,
                         "known_since": int(since),
                     },
                 )

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from seawall.detect.base import DetectContext, RecordTables, register
-from seawall.detect.logs.sigma_eval import match_rules
+from seawall.detect.logs.sigma_eval import match_rules, take_table
 from seawall.detect.logs.sigma_rules import (
     SigmaRuleEntry,
     format_status,
@@ -98,7 +98,7 @@ def detect_sigma(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     for match in match_table(table, tuple(str(d) for d in th.get("rule_dirs") or ())):
         alerts += _alerts(
             match.rule,
-            table.select(list(_MATCH_COLUMNS)).take(pa.array(match.rows)),
+            take_table(table.select(list(_MATCH_COLUMNS)), match.rows),
             gap=float(th.get("group_gap_seconds", 600)),
             max_lines=int(th.get("max_lines", 20)),
         )

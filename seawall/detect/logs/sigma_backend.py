@@ -21,6 +21,7 @@ Anything else (placeholders, timestamp parts, query expressions) raises
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -122,16 +123,21 @@ class Not:
 
 
 Node = Leaf | AllOf | AnyOf | Not
+# A clause: (field, literal) pairs, at least one of which a matching row contains. A rule's
+# requirement is a set of clauses that all hold (e.g. "event.action has 'command'" and "the
+# command text has one of the rule's keywords").
+Clause = frozenset[tuple[str, str]]
+Requirement = frozenset[Clause]
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     """A rule's condition as one predicate tree (several conditions are OR-ed, as Sigma
-    says) plus the literals that preselect its candidate rows: (field, literal) pairs one of
-    which every matching row contains, or None when the rule must see every row."""
+    says) plus what preselects its candidate rows (``required_literals``), or None when the
+    rule must see every row."""
 
     predicate: Node
-    required: frozenset[tuple[str, str]] | None
+    required: Requirement | None
 
     @property
     def fields(self) -> frozenset[str]:
@@ -309,33 +315,37 @@ def _fields(node: Node) -> set[str]:
     return out
 
 
-def required_literals(node: Node) -> frozenset[tuple[str, str]] | None:
-    """(field, literal) pairs one of which every row matching ``node`` contains, or None."""
+def required_literals(node: Node) -> Requirement | None:
+    """Clauses every row matching ``node`` satisfies: each clause is a set of (field,
+    literal) pairs of which the row contains at least one. None when nothing is required."""
+    clauses = _clauses(node)
+    return clauses or None
+
+
+def _clauses(node: Node) -> Requirement:
     if isinstance(node, Leaf):
         if node.hint is None or node.op not in (EQUALS, CONTAINS, STARTSWITH, ENDSWITH, WILDCARD):
-            return None
-        return frozenset({(node.field, node.hint)})
+            return frozenset()
+        return frozenset({frozenset({(node.field, node.hint)})})
     if isinstance(node, Not):
-        return None
-    if isinstance(node, AnyOf):
-        union: set[tuple[str, str]] = set()
+        return frozenset()
+    if isinstance(node, AllOf):  # every part's clauses hold
+        out: set[Clause] = set()
         for part in node.parts:
-            sub = required_literals(part)
-            if sub is None:
-                return None
-            union |= sub
-        return frozenset(union)
-    # AllOf: any one part's requirement is enough; take the most selective-looking one
-    # (longest shortest literal, then fewest literals).
-    best: frozenset[tuple[str, str]] | None = None
+            out |= _clauses(part)
+        return frozenset(out)
+    # AnyOf: one clause per part must hold, so their union holds; take each part's most
+    # selective-looking clause (longest shortest literal, then fewest literals).
+    union: set[tuple[str, str]] = set()
     for part in node.parts:
-        sub = required_literals(part)
-        if sub is None:
-            continue
-        if best is None or _selectivity(sub) > _selectivity(best):
-            best = sub
-    return best
+        sub = _clauses(part)
+        if not sub:
+            return frozenset()
+        union |= max(sub, key=_selectivity)
+    return frozenset({frozenset(union)})
 
 
-def _selectivity(literals: frozenset[tuple[str, str]]) -> tuple[int, int]:
-    return (min(len(lit) for _, lit in literals), -len(literals))
+def _selectivity(
+    clause: AbstractSet[tuple[str, str]],
+) -> tuple[int, int, tuple[tuple[str, str], ...]]:
+    return (min(len(lit) for _, lit in clause), -len(clause), tuple(sorted(clause)))

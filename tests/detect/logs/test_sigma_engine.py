@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from seawall.detect.logs import sigma_eval
 from seawall.detect.logs.sigma_backend import CompiledRule
-from seawall.detect.logs.sigma_eval import match_rules
+from seawall.detect.logs.sigma_eval import match_rules, take_rows
 from seawall.detect.logs.sigma_rules import load_sigma_rules, sigma_status
 from seawall.records import from_columns
 
@@ -315,3 +316,22 @@ def test_sigma_filters_apply_across_files(tmp_path: Path, table):
         """,
     )
     assert _matches(tmp_path, table) == {"logins": [1]}
+
+
+def test_tables_of_several_chunks_match_like_one():
+    rows = [
+        {"event.original": f"edge {i} %SYS-5-CONFIG_P: by cisco_support" if i % 5 == 0 else
+         f"edge {i} %SYS-5-CONFIG_P: by netops", "event.action": "command",
+         "process.command_line": "clear logging" if i % 3 == 0 else "end"}
+        for i in range(90)
+    ]  # fmt: skip
+    whole = _logs(rows)
+    chunked = pa.concat_tables([whole.slice(0, 20), whole.slice(20, 50), whole.slice(70)])
+    assert chunked.column("event.original").num_chunks == 3
+    compiled = [e.compiled for e in load_sigma_rules() if e.compiled is not None]
+    expected = [f.tolist() for f in match_rules(whole, compiled)]
+    assert [f.tolist() for f in match_rules(chunked, compiled)] == expected
+    found = {row for rows in expected for row in rows}
+    assert found == {i for i in range(90) if i % 5 == 0 or i % 3 == 0}
+    picked = np.array([0, 19, 20, 69, 70, 89])
+    assert take_rows(chunked.column("input.line"), picked).to_pylist() == [1, 20, 21, 70, 71, 90]

@@ -351,20 +351,25 @@ def flatten(
     block opener by its full path (the first one wins), so a model item can point at ``user
     admin {`` rather than at its first attribute."""
     out: list[PathStatement] = []
-    # An explicit stack, not recursion: nesting depth is whatever the file says.
-    stack: list[tuple[Node, tuple[str, ...]]] = [(c, ()) for c in reversed(tree.root.children)]
+    # A stack of open blocks (their children still to read), not recursion: nesting depth is
+    # whatever the file says.
+    stack: list[tuple[Iterator[Node], tuple[str, ...]]] = [(iter(tree.root.children), ())]
     while stack:
-        node, prefix = stack.pop()
-        words = clean(tokens(node.text))
-        if words and words[0] in strip_prefixes:
-            words = words[1:]
-        path = prefix + words
-        if node.children:
-            if openers is not None:
-                openers.setdefault(path, node.line)
-            stack.extend((child, path) for child in reversed(node.children))
-        elif path:
-            out.append(PathStatement(path, node.line))
+        children, prefix = stack[-1]
+        for node in children:
+            words = clean(tokens(node.text))
+            if words and words[0] in strip_prefixes:
+                words = words[1:]
+            path = prefix + words
+            if node.children:
+                if openers is not None:
+                    openers.setdefault(path, node.line)
+                stack.append((iter(node.children), path))
+                break  # read the block first; its siblings follow
+            if path:
+                out.append(PathStatement(path, node.line))
+        else:
+            stack.pop()
     return out
 
 

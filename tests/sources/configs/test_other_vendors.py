@@ -12,6 +12,7 @@ from config_corpus import CONFIGS, assert_unknown_lines, folder_files, parse_cra
 
 from seawall.records.config import DeviceConfig, fingerprint
 from seawall.sources.configs import parse_config_text
+from seawall.sources.configs.others import MODULES
 
 # path -> (dialect, unknown lines, hostname, version). The ciscoconfparse "HP_Procurve" fixture
 # is an HP V1910, which runs Comware.
@@ -38,16 +39,8 @@ CORPUS = {
     "sonic/pybatfish_sonic_leaf01_config_db.json": ("sonic", 0, "leaf01", None),
     "sonic/pybatfish_sonic_leaf01_frr.conf": ("sonic", 0, "leaf01", "7.2-sonic"),
 }
-FOLDERS = (
-    "nokia_sros",
-    "checkpoint_gaia",
-    "f5_bigip",
-    "a10_acos",
-    "hp_procurve",
-    "hp_comware",
-    "vyos",
-    "sonic",
-)
+# One corpus folder per dialect these parsers serve.
+FOLDERS = tuple(MODULES)
 
 
 def parse(name: str) -> DeviceConfig:

@@ -162,7 +162,8 @@ def explain(rule: LogRule, hit: Hit, view: dict[str, list[Any]]) -> str:
     """The rule's ``explain`` template filled in (group values, then kind extras, then the
     first event that has the field), or a default built from the title."""
     n = len(hit.rows)
-    commands = _distinct(view.get("process.command_line", []))
+    # In the order they were typed, each once.
+    commands = [c for c in dict.fromkeys(view.get("process.command_line", [])) if c]
     extras: dict[str, Any] = {"count": n, "commands": commands[:5], **hit.extra}
 
     def value(name: str) -> Any:

@@ -9,3 +9,4 @@ $PY bench/capture_to_flows.py
 $PY bench/detectors.py --flows 10000000 --partitions 10 --runs 3
 $PY bench/intel_match.py
 $PY bench/config_audit.py --devices 10000 --workers 2 --repeat 3
+$PY bench/log_rules.py --lines 3000000 --runs 3

@@ -25,7 +25,7 @@ from seawall.detect.base import DetectContext, NetworkContext, RecordTables, reg
 from seawall.detect.logs.native_alerts import DETECTOR, build_alerts
 from seawall.detect.logs.native_kinds import evaluate_rule
 from seawall.detect.logs.native_lint import lint_documents
-from seawall.detect.logs.native_match import Errors, Frame, compile_condition
+from seawall.detect.logs.native_match import Errors, Frame, compile_condition, shared_scan_leaves
 from seawall.detect.logs.native_model import (
     DEFAULT_CONFIDENCE,
     LogRule,
@@ -159,9 +159,8 @@ def evaluate_rules(
     frame = Frame(table, network)
     for rule in rules:
         for node in [rule.match, *(step.match for step in rule.steps)]:
-            for leaf in node.leaves() if node is not None else ():
-                if leaf.needles:
-                    frame.add_needles(leaf.field, leaf.needles)
+            for leaf in shared_scan_leaves(node) if node is not None else ():
+                frame.add_needles(leaf.field, leaf.needles)
     alerts: list[Alert] = []
     for rule in rules:
         alerts += build_alerts(rule, evaluate_rule(rule, frame), frame)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from seawall.detect.logs.native_kinds import Hit
 from seawall.detect.logs.native_match import NULL_TIME, Frame
@@ -18,6 +19,8 @@ MAX_EVIDENCE_EVENTS = 20
 MAX_INPUTS = 50
 MAX_ENTITY_VALUES = 20
 ENTITY_FIELDS = {"device": "device", "user": "user.name", "source.ip": "source.ip"}
+_DISTINCT = (*ENTITY_FIELDS.values(), "process.command_line")
+_HEAD = max(MAX_EVIDENCE_EVENTS, MAX_INPUTS)  # rows of a hit read for display
 _COLUMNS = (
     "device",
     "user.name",
@@ -55,29 +58,48 @@ def to_datetime(us: int) -> datetime | None:
 def build_alerts(rule: LogRule, hits: list[Hit], frame: Frame) -> list[Alert]:
     if not hits:
         return []
-    # One take per column for all hits of the rule, then slices per hit.
-    rows = np.concatenate([h.rows for h in hits])
+    # Only the first rows of each hit are shown (evidence events, inputs): one take per
+    # column for those rows of all hits, then slices per hit. Distinct entities and commands
+    # of longer hits are read from the dictionary codes.
+    heads = [h.rows[:_HEAD] for h in hits]
+    rows = np.concatenate(heads)
     columns = {
         name: frame.column(name).take(rows).to_pylist()
         for name in _COLUMNS
         if name == "device" or name in frame.table.column_names
     }
-    times = frame.times()[rows]
+    times = frame.times()
     alerts = []
     offset = 0
-    for hit in hits:
-        n = len(hit.rows)
+    for hit, head in zip(hits, heads, strict=True):
+        n = len(head)
         view = {name: values[offset : offset + n] for name, values in columns.items()}
-        alerts.append(_alert(rule, hit, view, times[offset : offset + n]))
+        if len(hit.rows) > n:
+            distinct = {name: _distinct_codes(frame, name, hit.rows) for name in _DISTINCT}
+        else:
+            distinct = {name: _in_order(view.get(name, [])) for name in _DISTINCT}
+        alerts.append(_alert(rule, hit, view, distinct, times[hit.rows]))
         offset += n
     return alerts
 
 
-def _distinct(values: list[Any]) -> list[Any]:
-    return sorted({v for v in values if v not in (None, "")}, key=str)
+def _in_order(values: list[Any]) -> list[Any]:
+    """Distinct present values, in order of first appearance."""
+    return [v for v in dict.fromkeys(values) if v not in (None, "")]
 
 
-def _entities(hit: Hit, view: dict[str, list[Any]]) -> dict[str, Any]:
+def _distinct_codes(frame: Frame, name: str, rows: np.ndarray) -> list[Any]:
+    codes, dictionary = frame.encoded(name)
+    picked = codes[rows]
+    picked = picked[picked >= 0]
+    if len(picked) == 0:
+        return []
+    uniq, first = np.unique(picked, return_index=True)
+    ordered = uniq[np.argsort(first)]
+    return [v for v in dictionary.take(pa.array(ordered)).to_pylist() if v not in (None, "")]
+
+
+def _entities(hit: Hit, distinct: dict[str, list[Any]]) -> dict[str, Any]:
     entities: dict[str, Any] = {}
     for name, column in ENTITY_FIELDS.items():
         if column in hit.group:
@@ -85,7 +107,7 @@ def _entities(hit: Hit, view: dict[str, list[Any]]) -> dict[str, Any]:
             if value not in (None, ""):
                 entities[name] = value
             continue
-        values = _distinct(view.get(column, []))
+        values = sorted(distinct.get(column, []), key=str)
         if len(values) == 1:
             entities[name] = values[0]
         elif values:
@@ -101,16 +123,23 @@ def _event_text(view: dict[str, list[Any]], i: int) -> str:
     return ""
 
 
-def _alert(rule: LogRule, hit: Hit, view: dict[str, list[Any]], times: np.ndarray) -> Alert:
+def _alert(
+    rule: LogRule,
+    hit: Hit,
+    view: dict[str, list[Any]],
+    distinct: dict[str, list[Any]],
+    times: np.ndarray,
+) -> Alert:
     n = len(hit.rows)
+    shown = len(view.get("input.line", ()))
     valid = times[times != NULL_TIME]
     first = to_datetime(int(valid.min())) if len(valid) else None
     last = to_datetime(int(valid.max())) if len(valid) else None
-    files = view.get("input.file", [None] * n)
-    lines = view.get("input.line", [None] * n)
-    commands = view.get("process.command_line", [None] * n)
+    files = view.get("input.file", [None] * shown)
+    lines = view.get("input.line", [None] * shown)
+    commands = view.get("process.command_line", [None] * shown)
     events = []
-    for i in range(min(n, MAX_EVIDENCE_EVENTS)):
+    for i in range(min(shown, MAX_EVIDENCE_EVENTS)):
         event: dict[str, Any] = {
             "time": to_datetime(int(times[i])),
             "file": files[i],
@@ -132,19 +161,19 @@ def _alert(rule: LogRule, hit: Hit, view: dict[str, list[Any]], times: np.ndarra
         evidence["group"] = dict(hit.group)
     inputs = [
         InputRef(file=str(f), line=int(ln) if ln is not None else None)
-        for f, ln in zip(files, lines, strict=True)
+        for f, ln in zip(files[:MAX_INPUTS], lines[:MAX_INPUTS], strict=True)
         if f
-    ][:MAX_INPUTS]
+    ]
     return Alert(
         detector=DETECTOR,
         rule_id=rule.id,
         title=rule.title,
         severity=rule.severity,
         attack=list(rule.attack),
-        entities=_entities(hit, view),
+        entities=_entities(hit, distinct),
         first_seen=first,
         last_seen=last,
-        explanation=explain(rule, hit, view),
+        explanation=explain(rule, hit, view, distinct.get("process.command_line", [])),
         evidence=evidence,
         inputs=inputs,
         confidence=rule.confidence,
@@ -158,12 +187,15 @@ def _show(value: Any) -> str:
     return "-" if value in (None, "") else str(value)
 
 
-def explain(rule: LogRule, hit: Hit, view: dict[str, list[Any]]) -> str:
+def explain(
+    rule: LogRule, hit: Hit, view: dict[str, list[Any]], commands: list[Any] | None = None
+) -> str:
     """The rule's ``explain`` template filled in (group values, then kind extras, then the
-    first event that has the field), or a default built from the title."""
+    first event that has the field), or a default built from the title. ``commands``: the
+    hit's distinct commands in the order they were typed."""
     n = len(hit.rows)
-    # In the order they were typed, each once.
-    commands = [c for c in dict.fromkeys(view.get("process.command_line", [])) if c]
+    if commands is None:
+        commands = _in_order(view.get("process.command_line", []))
     extras: dict[str, Any] = {"count": n, "commands": commands[:5], **hit.extra}
 
     def value(name: str) -> Any:

@@ -51,16 +51,37 @@ def _group_ids(frame: Frame, fields: tuple[str, ...], rows: np.ndarray) -> tuple
     """Group number per row and, per group, the field values (None for absent)."""
     if not fields or len(rows) == 0:
         return np.zeros(len(rows), dtype=np.int64), [{}] if len(rows) else []
-    codes = np.stack([frame.encoded(f)[0][rows] for f in fields], axis=1)
-    keys, inverse = np.unique(codes, axis=0, return_inverse=True)
+    encoded = [frame.encoded(f) for f in fields]
+    # One int64 key per row (codes shifted past -1, mixed radix over the dictionary sizes),
+    # so grouping is a 1-D unique; several dictionaries too large for that fall back to rows.
+    sizes = [len(dictionary) + 1 for _, dictionary in encoded]
+    if float(np.prod(np.array(sizes, dtype=np.float64))) < 2.0**62:
+        key = np.zeros(len(rows), dtype=np.int64)
+        for (codes, _), size in zip(encoded, sizes, strict=True):
+            key = key * size + (codes[rows] + 1)
+        uniques, inverse = np.unique(key, return_inverse=True)
+        keys = np.empty((len(uniques), len(fields)), dtype=np.int64)
+        rest = uniques.copy()
+        for i in range(len(fields) - 1, -1, -1):
+            keys[:, i] = rest % sizes[i] - 1
+            rest //= sizes[i]
+    else:
+        stacked = np.stack([codes[rows] for codes, _ in encoded], axis=1)
+        keys, inverse = np.unique(stacked, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
-    dictionaries = [frame.encoded(f)[1] for f in fields]
+    values = [
+        dictionary.to_pylist() if len(keys) * 4 > len(dictionary) else None
+        for _, dictionary in encoded
+    ]
     groups = []
-    for key in keys:
-        values = {}
-        for f, code, dictionary in zip(fields, key, dictionaries, strict=True):
-            values[f] = dictionary[int(code)].as_py() if code >= 0 else None
-        groups.append(values)
+    for key_row in keys.tolist():
+        group: dict[str, Any] = {}
+        for f, code, (_, dictionary), listed in zip(fields, key_row, encoded, values, strict=True):
+            if code < 0:
+                group[f] = None
+            else:
+                group[f] = listed[code] if listed is not None else dictionary[code].as_py()
+        groups.append(group)
     return inverse.astype(np.int64), groups
 
 

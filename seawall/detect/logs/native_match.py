@@ -662,3 +662,22 @@ def _outside_window(arg: Any, path: str, errors: Errors) -> Node | None:
         return _bools(pc.and_(pc.is_valid(col), pc.invert(inside)))
 
     return Leaf(TIME_FIELD, f"outside|{hours}|{days}|{offset}", fn)
+
+
+def shared_scan_leaves(node: Node) -> list[Leaf]:
+    """Free-text leaves with literals that run over (almost) all rows, because no cheaper
+    clause of the same ``all`` narrows them first: their literals go into the one shared
+    pass over the field (``Frame.add_needles``). Narrowed leaves scan their few rows."""
+    if isinstance(node, Leaf):
+        return [node] if node.needles else []
+    if isinstance(node, All):
+        if any(not any(leaf.scan for leaf in child.leaves()) for child in node.children):
+            return []
+        return [leaf for child in node.children for leaf in shared_scan_leaves(child)]
+    if isinstance(node, AnyOf):
+        return [leaf for child in node.children for leaf in shared_scan_leaves(child)]
+    if isinstance(node, Not):
+        return shared_scan_leaves(node.child)
+    if isinstance(node, FieldNot):
+        return shared_scan_leaves(node.inner)
+    return []

@@ -43,32 +43,51 @@ def groups(struct: pa.StructArray, *names: str) -> dict[str, pa.Array]:
     return out
 
 
-def _offsets(arr: pa.Array) -> np.ndarray:
+def string_offsets(arr: pa.Array) -> np.ndarray:
+    """The offsets of a string array (respecting its slice offset)."""
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     raw = np.frombuffer(arr.buffers()[1], dtype=width)
     return raw[arr.offset : arr.offset + len(arr) + 1]
 
 
-def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
-    """Each string from byte ``starts[i]`` to its end (``starts`` clipped to the string).
-    Byte offsets must fall on character boundaries (regex group lengths do)."""
-    if len(arr) == 0:
-        return arr
-    offsets = _offsets(arr)
+def _pieces(arr: pa.Array, cuts: np.ndarray) -> pa.Array:
+    """Every string as two adjacent pieces (before and after byte ``cuts[i]``, clipped)
+    over the same data buffer: 2n strings, no copy of the text."""
+    offsets = string_offsets(arr)
     begin, end = offsets[:-1], offsets[1:]
-    cut = np.minimum(begin + np.maximum(starts, 0).astype(begin.dtype), end)
+    cut = np.minimum(begin + np.maximum(cuts, 0).astype(begin.dtype), end)
     both = np.empty(2 * len(arr) + 1, dtype=offsets.dtype)
     both[0:-1:2] = begin
     both[1::2] = cut
     both[-1] = end[-1]
-    # Every line is split in two adjacent pieces over the same data buffer; keep the tails.
-    pieces = pa.Array.from_buffers(
+    return pa.Array.from_buffers(
         arr.type, 2 * len(arr), [None, pa.py_buffer(both), arr.buffers()[2]]
     )
-    tails = pieces.take(pa.array(np.arange(1, 2 * len(arr), 2)))
+
+
+def _keep_nulls(arr: pa.Array, values: pa.Array) -> pa.Array:
     if arr.null_count:
-        tails = pc.if_else(arr.is_valid(), tails, pa.scalar(None, arr.type))
-    return tails
+        return pc.if_else(arr.is_valid(), values, pa.scalar(None, arr.type))
+    return values
+
+
+def split_at(arr: pa.Array, cuts: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Each string cut in two at byte ``cuts[i]``: (heads, tails). Byte offsets must fall on
+    character boundaries (regex group lengths and substring positions do)."""
+    if len(arr) == 0:
+        return arr, arr
+    pieces = _pieces(arr, cuts)
+    heads = pieces.take(pa.array(np.arange(0, 2 * len(arr), 2)))
+    tails = pieces.take(pa.array(np.arange(1, 2 * len(arr), 2)))
+    return _keep_nulls(arr, heads), _keep_nulls(arr, tails)
+
+
+def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
+    """Each string from byte ``starts[i]`` to its end (see ``split_at``)."""
+    if len(arr) == 0:
+        return arr
+    tails = _pieces(arr, starts).take(pa.array(np.arange(1, 2 * len(arr), 2)))
+    return _keep_nulls(arr, tails)
 
 
 def byte_lengths(arr: pa.Array) -> np.ndarray:

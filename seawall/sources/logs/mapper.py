@@ -7,6 +7,7 @@ mapping with numpy masks, and only the rows a mapping takes run its RE2 patterns
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 
@@ -15,7 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawall.sources.logs.actions import FIELD_COLUMNS, RESULT_WORDS, Mapping
-from seawall.sources.logs.columns import STR, Scatter, groups
+from seawall.sources.logs.columns import (
+    STR,
+    Scatter,
+    byte_lengths,
+    groups,
+    slice_from,
+    split_at,
+)
+from seawall.sources.logs.syslog import is_ip
 
 KeyFn = Callable[[str | None], tuple[str, ...]]
 
@@ -81,18 +90,56 @@ def apply_mappings(
     out.put_under("event.outcome", rows, fixed)
 
 
+_IP_COLUMNS = frozenset({"source.ip", "destination.ip", "host.ip"})
+_TAIL = re.compile(r"\(\?P<(\w+)__tail>\)")
+
+
 def _apply_fields(mapping: Mapping, text: pa.Array, rows: np.ndarray, out: Scatter) -> None:
     for pattern in mapping.fields:
-        found = pc.extract_regex(text, pattern)
-        names = [f.name for f in found.type]
-        got = groups(found, *names)
-        for name, values in got.items():
-            column = FIELD_COLUMNS.get(name)
-            if column is not None:
-                out.put(column, rows, values)
-            elif name == "result":
-                words = pa.array(list(RESULT_WORDS), type=STR)
-                mapped = pa.array(list(RESULT_WORDS.values()), type=STR).take(
-                    pc.index_in(pc.utf8_lower(values), value_set=words)
-                )
-                out.put("event.outcome", rows, mapped)
+        tail = _TAIL.search(pattern)
+        if tail is None:
+            _put_groups(pc.extract_regex(text, pattern), rows, out)
+        else:
+            _tail_field(pattern, tail, text, rows, out)
+
+
+def _tail_field(
+    pattern: str, mark: re.Match[str], text: pa.Array, rows: np.ndarray, out: Scatter
+) -> None:
+    """``prefix MARK suffix``: groups of the prefix, then the rest of the text after it
+    without the suffix (cut by byte positions, not captured)."""
+    prefix, suffix = pattern[: mark.start()], pattern[mark.end() :]
+    found = pc.extract_regex(text, "^(?P<whole__>" + prefix.removeprefix("^") + ")")
+    hit = found.is_valid().to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return
+    pick = pa.array(hit)
+    found, text, rows = found.filter(pick), text.filter(pick), rows[hit]
+    _put_groups(found, rows, out)
+    rest = slice_from(text, byte_lengths(found.field("whole__")))
+    if suffix:
+        end = pc.extract_regex(rest, "(?P<end__>" + suffix + ")$")
+        _put_groups(end, rows, out)
+        keep = byte_lengths(rest) - byte_lengths(end.field("end__"))
+        rest = split_at(rest, keep)[0]
+    value = pc.utf8_trim_whitespace(rest)
+    value = pc.if_else(pc.greater(pc.binary_length(value), 0), value, pa.scalar(None, STR))
+    column = FIELD_COLUMNS.get(mark.group(1))
+    if column is not None:
+        out.put(column, rows, value)
+
+
+def _put_groups(found: pa.StructArray, rows: np.ndarray, out: Scatter) -> None:
+    names = [f.name for f in found.type if not f.name.endswith("__")]
+    for name, values in groups(found, *names).items():
+        column = FIELD_COLUMNS.get(name)
+        if column in _IP_COLUMNS:
+            values = pc.if_else(is_ip(values), values, pa.scalar(None, STR))
+        if column is not None:
+            out.put(column, rows, values)
+        elif name == "result":
+            words = pa.array(list(RESULT_WORDS), type=STR)
+            mapped = pa.array(list(RESULT_WORDS.values()), type=STR).take(
+                pc.index_in(pc.utf8_lower(values), value_set=words)
+            )
+            out.put("event.outcome", rows, mapped)

@@ -16,15 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawall.sources.logs import aaa, cisco, junos
-from seawall.sources.logs.columns import STR, Scatter, groups, slice_from
+from seawall.sources.logs.columns import STR, Scatter, groups, slice_from, split_at
 from seawall.sources.logs.syslog import (
+    FIRST_PERCENT_CODE,
     HAS_CISCO_CODE,
     LOOKS_5424,
     STARTS_ISO,
-    bsd_header,
+    cisco_header,
     first_true,
     is_ip,
-    loose_header,
+    plain_header,
     rfc5424_header,
 )
 
@@ -103,49 +104,49 @@ def _syslog(
     out: Scatter, lines: pa.Array, rows: np.ndarray, understood: np.ndarray, ctx: Context
 ) -> np.ndarray:
     """Lines with (or without) an RFC 3164 / Cisco header; returns rows left over."""
-    h = bsd_header(lines, ctx.zones)
-    message = slice_from(lines, h["header_len"].to_numpy())
-    coded = h["code"].is_valid().to_numpy(zero_copy_only=False)
-
-    # A Cisco code after a header the grammar does not know: the stamp right before it.
-    odd = np.zeros(len(rows), dtype=bool)
-    uncoded = np.flatnonzero(~coded)
-    if len(uncoded):
-        has = _mask(pc.match_substring_regex(lines.take(pa.array(uncoded)), HAS_CISCO_CODE))
-        odd[uncoded[has]] = True
-    _common(out, rows, h, ~odd)
-    if odd.any():
-        loose = loose_header(_take(lines, odd))
-        text = slice_from(_take(lines, odd), loose["header_len"].to_numpy())
-        where = rows[odd]
-        out.put("ts_text", where, loose["ts"])
-        out.put("tz_text", where, loose["tz"])
-        no = pa.array(np.zeros(len(where), dtype=bool))
-        cisco.handle(out, where, loose["code"], text, no, no)
-        understood[where] = True
+    cut = _code_positions(lines)
+    coded = cut >= 0
     if coded.any():
-        pick = pa.array(coded)
-        iosxr = pc.or_(h["node"].filter(pick).is_valid(), h["app"].filter(pick).is_valid())
-        cisco.handle(
-            out,
-            rows[coded],
-            h["code"].filter(pick),
-            message.filter(pick),
-            iosxr,
-            h["nxos_ts"].filter(pick),
-        )
-        understood[rows[coded]] = True
-
-    rest = ~coded & ~odd
-    if not rest.any():
+        heads, rest = split_at(_take(lines, coded), cut[coded])
+        parts = pc.split_pattern(rest, ":", max_splits=1)
+        codes = pc.utf8_trim(pc.list_element(parts, 0), "% ")
+        message = pc.utf8_ltrim(pc.list_element(parts, 1), " ")
+        h = cisco_header(heads, ctx.zones)
+        where = rows[coded]
+        _common(out, where, h)
+        iosxr = pc.or_(h["node"].is_valid(), h["app"].is_valid())
+        cisco.handle(out, where, codes, message, iosxr, h["nxos_ts"])
+        understood[where] = True
+    if coded.all():
         return rows[:0]
-    return _bodies(out, rows, rest, h, message, understood)
+    plain = ~coded
+    lines = _take(lines, plain)
+    h = plain_header(lines, ctx.zones)
+    message = slice_from(lines, h["header_len"].to_numpy())
+    where = rows[plain]
+    _common(out, where, h)
+    return _bodies(out, where, h, message, understood)
 
 
-def _common(out: Scatter, rows: np.ndarray, h: dict[str, pa.Array], mask: np.ndarray) -> None:
+def _code_positions(lines: pa.Array) -> np.ndarray:
+    """Byte position of the first Cisco ``%FAC-SEV-MNEMONIC:`` of each line, -1 if none.
+    The first ``%`` nearly always starts it; the regex search runs only where it does not."""
+    first = pc.find_substring(lines, "%").to_numpy(zero_copy_only=False).astype(np.int64)
+    cut = np.full(len(lines), -1, dtype=np.int64)
+    has = np.flatnonzero(first >= 0)
+    if len(has) == 0:
+        return cut
+    ok = _mask(pc.match_substring_regex(lines.take(pa.array(has)), FIRST_PERCENT_CODE))
+    cut[has[ok]] = first[has[ok]]
+    others = has[~ok]
+    if len(others):
+        found = pc.find_substring_regex(lines.take(pa.array(others)), HAS_CISCO_CODE)
+        cut[others] = found.to_numpy(zero_copy_only=False)
+    return cut
+
+
+def _common(out: Scatter, rows: np.ndarray, h: dict[str, pa.Array]) -> None:
     """Header fields every record of the header grammar gets."""
-    pick = pa.array(mask)
-    where = rows[mask]
     for column, key in (
         ("ts_text", "ts"),
         ("tz_text", "tz"),
@@ -156,21 +157,19 @@ def _common(out: Scatter, rows: np.ndarray, h: dict[str, pa.Array], mask: np.nda
         ("log.sequence", "seq"),
         ("log.syslog.appname", "app"),
     ):
-        out.put(column, where, h[key].filter(pick))
+        out.put(column, rows, h[key])
 
 
 def _bodies(
     out: Scatter,
     rows: np.ndarray,
-    rest: np.ndarray,
     h: dict[str, pa.Array],
-    message: pa.Array,
+    text: pa.Array,
     understood: np.ndarray,
 ) -> np.ndarray:
     """Messages without a Cisco code, by what they start with."""
-    idx = np.flatnonzero(rest)
-    text = message.take(pa.array(idx))
-    app = h["app"].take(pa.array(idx))
+    idx = np.arange(len(rows))
+    app = h["app"]
     left = np.ones(len(idx), dtype=bool)
 
     # JunOS relayed over BSD syslog: "junos-ids: 2017-08-24T04:58:58.724Z host RT_IDS - ..."
@@ -224,7 +223,7 @@ def _bodies(
                 h["nxos_ts"].take(w),
                 "cisco_nxos",
                 pc.if_else(
-                    h["seq"].take(w).is_valid(),
+                    h["cisco_stamp"].take(w),
                     "cisco_ios",
                     pc.if_else(h["pid"].take(w).is_valid(), "rfc3164", "other"),
                 ),

@@ -17,6 +17,7 @@ message is the line from the header's length on (no second capture of long text)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -43,9 +44,9 @@ def _host_part(n: str) -> str:
 _HOST_0, _HOST_1 = _host_part("0"), _host_part("1")
 CISCO_CODE = r"[A-Z][A-Z0-9_]*(?:-[A-Z0-9_]+)*-[0-7]-[A-Z0-9_]+"
 
-HEADER = (
-    r"^(?P<h>\s*"
-    r"(?:<(?P<pri>\d{1,3})>)?(?:: ?)?"
+# The general header: a run of optional parts in a fixed order (see the module docstring).
+_CORE = (
+    r"\s*(?:<(?P<pri>\d{1,3})>)?(?:: ?)?"
     # A stamp followed by a colon is the device's own; no host name comes after it.
     rf"(?:(?P<ts1>{BSD_TS}|{NXOS_TS}|{ISO_TS})(?:(?: (?P<tz1>{ZONE}))?: +| +{_HOST_1}?)|{_HOST_0})?"
     r"(?:(?P<seq1>\d+): +)?"
@@ -54,35 +55,37 @@ HEADER = (
     r"(?:(?P<node>[A-Z0-9]+(?:/[A-Za-z0-9]+)+):)?"
     rf"(?:(?P<sync>[*.])?(?P<ts2>{BSD_TS}|{NXOS_TS}|{UPTIME})(?: (?P<tz2>{ZONE}))?: +)?"
     r"(?:(?P<app>[A-Za-z_][\w./-]*)\[(?P<pid>\d+)\]: ?)?"
-    rf"(?:%(?P<code>{CISCO_CODE}) ?: ?)?)"
 )
-_HEADER_GROUPS = [
-    "h",
-    "pri",
-    "ts1",
-    "tz1",
-    "host0",
-    "hostip0",
-    "host1",
-    "hostip1",
-    "seq1",
-    "host2",
-    "seq2",
-    "node",
-    "sync",
-    "ts2",
-    "tz2",
-    "app",
-    "pid",
-    "code",
-]
+HEADER = rf"^(?P<h>{_CORE})"  # a line's header (message after it)
+HEADER_BEFORE_CODE = rf"^{_CORE}$"  # the whole text before a %CODE
+_GROUPS = re.findall(r"\(\?P<(\w+)>", _CORE)
 
-# A %FAC-SEV-MNEMONIC after a header the pattern above does not know (relayed twice, ...):
-# the timestamp right before the code, if any.
-LOOSE = (
-    rf"^(?P<h>.*?(?:(?P<ts>{BSD_TS}|{NXOS_TS}|{ISO_TS})(?: (?P<tz>{ZONE}))?: ?)?)"
-    rf"%(?P<code>{CISCO_CODE}) ?: ?"
+# Fast paths for the common shapes: small patterns RE2 runs several times faster than the
+# general one, which is tried only on what these leave.
+_FAST_TS = rf"(?:\d{{4}} )?{_MON} +\d\d?(?: \d{{4}})? {_CLOCK}"
+# "[<189>][Mar  1 00:00:00 relay ][123: ][host: ][RP/0/..:][*]Mar 1 00:00:00.000 UTC: "
+FAST_CISCO = (
+    r"^\s*(?:<(?P<pri>\d{1,3})>)?"
+    rf"(?:{_MON} +\d\d? \d\d:\d\d:\d\d (?P<host1>[\w.-]+) )?"
+    r"(?:(?P<seq1>\d+): )?"
+    r"(?:(?P<host2>\d*[A-Za-z_.-][\w.-]*): )?"
+    r"(?:(?P<node>[A-Z0-9]+(?:/\w+)+):)?"
+    rf"[*.]?(?P<ts2>{_FAST_TS})"
+    r"(?: (?P<tz2>[A-Za-z]+(?:[+-]\d\d?(?::?\d\d)?)?))?: "
+    r"(?:(?P<app>\w+)\[\d+\]: )?$"
 )
+FAST_RELAY = (  # "[<189>]2024 Mar  1 00:02:52 nx-nyc-05 " (NX-OS, ASA, plain relays)
+    rf"^\s*(?:<(?P<pri>\d{{1,3}})>)?(?P<ts1>{_FAST_TS}|{ISO_TS}) (?P<host1>[\w.-]+) $"
+)
+FAST_BSD = (  # "Mar  1 00:00:28 jun-sjc-22 mgd[46090]: " (JunOS, Linux, firewalls)
+    r"^(?P<h>\s*(?:<(?P<pri>\d{1,3})>)?"
+    rf"(?P<ts1>{_MON} +\d\d? \d\d:\d\d:\d\d) (?P<host1>[\w.-]+) "
+    r"(?P<app>[A-Za-z_][\w./-]*)(?:\[(?P<pid>\d+)\])?: ?)"
+)
+# Before a %CODE the general pattern does not know (relayed twice, ...): the stamp right
+# before the code, if any.
+LOOSE = rf"(?P<ts>{BSD_TS}|{NXOS_TS}|{ISO_TS})(?: (?P<tz>{ZONE}))?: ?$"
+FIRST_PERCENT_CODE = rf"^[^%]*%{CISCO_CODE} ?:"  # the first % starts a Cisco code
 HAS_CISCO_CODE = rf"%{CISCO_CODE} ?:"
 
 _SD = r"(?:\[(?:[^\]\"\\]|\\.|\"(?:[^\"\\]|\\.)*\")*\])+"
@@ -102,86 +105,6 @@ def is_ip(values: pa.Array) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(values, _IP), False)
 
 
-# Fast paths for the common shapes: small patterns RE2 runs an order of magnitude faster
-# than the general one (which is tried only on the lines these leave).
-FAST_CISCO = (
-    r"^(?P<h>\s*(?:<(?P<pri>\d{1,3})>)?"
-    rf"(?:(?P<ts1>{_MON} +\d\d? \d\d:\d\d:\d\d) (?P<host1>[\w.-]+) )?"
-    r"(?:(?P<seq1>\d+): )?"
-    r"(?:(?P<host2>\d*[A-Za-z_.-][\w.-]*): )?"
-    r"(?:(?P<node>[A-Z0-9]+(?:/\w+)+):)?"
-    rf"(?P<sync>[*.])?(?P<ts2>(?:\d{{4}} )?{_MON} +\d\d?(?: \d{{4}})? {_CLOCK})"
-    r"(?: (?P<tz2>[A-Za-z]+(?:[+-]\d\d?(?::?\d\d)?)?))?: "
-    r"(?:(?P<app>\w+)\[(?P<pid>\d+)\]: )?"
-    rf"%(?P<code>{CISCO_CODE}) ?: ?)"
-)
-FAST_BSD = (
-    r"^(?P<h>\s*(?:<(?P<pri>\d{1,3})>)?"
-    rf"(?P<ts1>{_MON} +\d\d? \d\d:\d\d:\d\d) (?P<host1>[\w.-]+) "
-    r"(?P<app>[A-Za-z_][\w./-]*)(?:\[(?P<pid>\d+)\])?: ?)"
-)
-_FAST_GROUPS = {
-    FAST_CISCO: [
-        "h",
-        "pri",
-        "ts1",
-        "host1",
-        "seq1",
-        "host2",
-        "node",
-        "sync",
-        "ts2",
-        "tz2",
-        "app",
-        "pid",
-        "code",
-    ],
-    FAST_BSD: ["h", "pri", "ts1", "host1", "app", "pid"],
-}
-_ALL_GROUPS = [
-    "h",
-    "pri",
-    "ts1",
-    "tz1",
-    "host1",
-    "hostip",
-    "seq1",
-    "host2",
-    "seq2",
-    "node",
-    "sync",
-    "ts2",
-    "tz2",
-    "app",
-    "pid",
-    "code",
-]
-
-
-def _header_groups(lines: pa.Array) -> dict[str, pa.Array]:
-    """Raw header groups of every line: fast patterns first, the general one for the rest."""
-    parts = Scatter(len(lines))
-    todo = np.arange(len(lines))
-    # Fast Cisco shape on every line.
-    todo = _extract_into(parts, lines, todo, FAST_CISCO, _FAST_GROUPS[FAST_CISCO])
-    # Plain BSD shape on the lines without a Cisco code (an odd header before a code needs
-    # the general pattern, which knows every Cisco part).
-    if len(todo):
-        rest = lines.take(pa.array(todo))
-        coded = pc.fill_null(pc.match_substring_regex(rest, HAS_CISCO_CODE), False)
-        plain = ~coded.to_numpy(zero_copy_only=False)
-        left = _extract_into(
-            parts, rest.filter(pa.array(plain)), todo[plain], FAST_BSD, _FAST_GROUPS[FAST_BSD]
-        )
-        todo = np.sort(np.concatenate([todo[~plain], left]))
-    if len(todo):
-        g = groups(pc.extract_regex(lines.take(pa.array(todo)), HEADER), *_HEADER_GROUPS)
-        g["host1"] = pc.coalesce(g["host1"], g["host0"])
-        g["hostip"] = pc.coalesce(g["hostip1"], g["hostip0"])
-        parts.put_all(todo, {k: g[k] for k in _ALL_GROUPS})
-    return {name: parts.build(name, STR) for name in _ALL_GROUPS}
-
-
 def _extract_into(
     parts: Scatter, lines: pa.Array, rows: np.ndarray, pattern: str, names: list[str]
 ) -> np.ndarray:
@@ -195,37 +118,85 @@ def _extract_into(
     return rows[~hit]
 
 
-def bsd_header(lines: pa.Array, zones: Mapping[str, str]) -> dict[str, pa.Array]:
-    """Header fields of RFC 3164 / Cisco lines, resolved: ``ts``/``tz`` (device stamp),
-    ``year_hint``, ``host``, ``hostip``, ``seq``, ``app``, ``pid``, ``pri``, ``code``,
-    ``node`` (IOS XR), ``nxos_ts`` (bool), ``header_len`` (bytes, int64 array)."""
-    g = _header_groups(lines)
+def _names(pattern: str) -> list[str]:
+    return re.findall(r"\(\?P<(\w+)>", pattern)
+
+
+def _general(parts: Scatter, lines: pa.Array, rows: np.ndarray, pattern: str) -> np.ndarray:
+    """The general pattern on ``rows``; host parts folded; returns rows it did not match."""
+    if len(rows) == 0:
+        return rows
+    found = pc.extract_regex(lines.take(pa.array(rows)), pattern)
+    hit = found.is_valid().to_numpy(zero_copy_only=False)
+    g = groups(found.filter(pa.array(hit)), *_names(pattern))
+    g["host1"] = pc.coalesce(g.pop("host1"), g.pop("host0"))
+    g["hostip"] = pc.coalesce(g.pop("hostip1"), g.pop("hostip0"))
+    parts.put_all(rows[hit], g)
+    return rows[~hit]
+
+
+def cisco_header(heads: pa.Array, zones: Mapping[str, str]) -> dict[str, pa.Array]:
+    """Fields of the text before a Cisco ``%CODE`` (see ``_resolve``); a header no pattern
+    reads whole still gives the stamp right before the code."""
+    parts = Scatter(len(heads))
+    rows = np.arange(len(heads))
+    rows = _extract_into(parts, heads, rows, FAST_CISCO, _names(FAST_CISCO))
+    if len(rows):
+        left = _extract_into(
+            parts, heads.take(pa.array(rows)), rows, FAST_RELAY, _names(FAST_RELAY)
+        )
+        rows = _general(parts, heads, left, HEADER_BEFORE_CODE)
+    if len(rows):
+        found = pc.extract_regex(heads.take(pa.array(rows)), LOOSE)
+        g = groups(found, "ts", "tz")
+        parts.put("ts2", rows, g["ts"])
+        parts.put("tz2", rows, g["tz"])
+    return _resolve(parts, zones, coded=True)
+
+
+def plain_header(lines: pa.Array, zones: Mapping[str, str]) -> dict[str, pa.Array]:
+    """Header fields of lines without a Cisco code, and ``header_len`` (bytes)."""
+    parts = Scatter(len(lines))
+    rows = np.arange(len(lines))
+    rows = _extract_into(parts, lines, rows, FAST_BSD, _names(FAST_BSD))
+    _general(parts, lines, rows, HEADER)
+    out = _resolve(parts, zones, coded=False)
+    out["header_len"] = pa.array(byte_lengths(parts.build("h", STR)))
+    return out
+
+
+def _resolve(parts: Scatter, zones: Mapping[str, str], coded: bool) -> dict[str, pa.Array]:
+    """Header groups -> fields: ``ts``/``tz`` (the device's stamp: the last one),
+    ``year_hint``, ``host``, ``hostip``, ``seq``, ``app``, ``pid``, ``pri``, ``node``
+    (IOS XR), ``nxos_ts`` and ``cisco_stamp`` (bools)."""
+    names = [n for n in _GROUPS if n not in ("host0", "hostip0", "hostip1")]
+    g = {name: parts.build(name, STR) for name in [*names, "hostip"]}
     ts2, ts1 = g["ts2"], g["ts1"]
     has_ts2 = ts2.is_valid()
     ts = pc.coalesce(ts2, ts1)
     tz = pc.if_else(has_ts2, g["tz2"], g["tz1"])
     year_hint = pc.if_else(has_ts2, _year_of(ts1), pa.scalar(None, STR))
-
     host2, app = g["host2"], g["app"]
-    # "host tag: text" (su:, Checkpoint:, junos-ids:) reads like a Cisco origin-id; it is a
-    # program tag when nothing Cisco follows it.
-    tag_like = pc.and_(
-        host2.is_valid(),
-        pc.and_(
-            pc.and_(pc.is_null(ts2), pc.is_null(g["seq2"])),
-            pc.and_(pc.is_null(g["code"]), pc.is_null(app)),
-        ),
-    )
+    if not coded:
+        # "host tag: text" (su:, Checkpoint:, junos-ids:) reads like a Cisco origin-id; it
+        # is a program tag when nothing Cisco follows it.
+        tag_like = pc.and_(
+            host2.is_valid(),
+            pc.and_(pc.and_(pc.is_null(ts2), pc.is_null(g["seq2"])), pc.is_null(app)),
+        )
+    else:
+        tag_like = pa.array(np.zeros(len(ts), dtype=bool))
     # "rtr AEST: %SFF..." names the zone of the first stamp, not a host.
-    zone_word = pc.and_(
-        pc.and_(host2.is_valid(), pc.is_null(ts2)),
-        pc.is_in(pc.utf8_upper(host2), value_set=pa.array(sorted(zones), type=STR)),
+    zone_word = pc.fill_null(
+        pc.and_(
+            pc.and_(host2.is_valid(), pc.is_null(ts2)),
+            pc.is_in(pc.utf8_upper(host2), value_set=pa.array(sorted(zones), type=STR)),
+        ),
+        False,
     )
-    zone_word = pc.fill_null(zone_word, False)
     tz = pc.if_else(pc.and_(zone_word, pc.is_null(tz)), host2, tz)
     app = pc.if_else(pc.and_(tag_like, pc.invert(zone_word)), host2, app)
     host2 = pc.if_else(pc.or_(tag_like, zone_word), pa.scalar(None, STR), host2)
-
     host = pc.coalesce(host2, g["host1"])
     hostip = g["hostip"]
     for candidate in (g["host1"], host2):
@@ -240,28 +211,15 @@ def bsd_header(lines: pa.Array, zones: Mapping[str, str]) -> dict[str, pa.Array]
         "app": app,
         "pid": g["pid"],
         "pri": g["pri"],
-        "code": g["code"],
         "node": g["node"],
         "nxos_ts": pc.fill_null(pc.match_substring_regex(ts, r"^\d{4} "), False),
-        "header_len": pa.array(byte_lengths(g["h"])),
+        "cisco_stamp": pc.or_(has_ts2, g["seq1"].is_valid()),  # a Cisco device stamp or seq
     }
 
 
 def _year_of(stamps: pa.Array) -> pa.Array:
     found = pc.extract_regex(stamps, r"(?P<y>(?:19|20|21)\d\d)(?:[- ]|$)")
     return groups(found, "y")["y"]
-
-
-def loose_header(lines: pa.Array) -> dict[str, pa.Array]:
-    """For lines holding a Cisco code after an unknown header: stamp, zone, code."""
-    g = groups(pc.extract_regex(lines, LOOSE), "h", "ts", "tz", "code")
-    whole = pc.extract_regex(lines, rf"^(?P<p>.*?%{CISCO_CODE} ?: ?)")
-    return {
-        "ts": g["ts"],
-        "tz": g["tz"],
-        "code": g["code"],
-        "header_len": pa.array(byte_lengths(groups(whole, "p")["p"])),
-    }
 
 
 def rfc5424_header(lines: pa.Array) -> dict[str, pa.Array]:

@@ -40,6 +40,7 @@ from seawall.detect.logs.native_model import (
     text,
 )
 from seawall.errors import ConfigError
+from seawall.records import LOG, conform
 from seawall.records.alerts import Alert, sort_alerts
 
 # Union of the shipped rules' techniques (a test keeps it equal to the rule files).
@@ -154,8 +155,11 @@ def load_log_rules(
 def evaluate_rules(
     table: pa.Table, rules: Iterable[LogRule], network: NetworkContext | None = None
 ) -> list[Alert]:
-    """Every alert the rules raise on a LOG table, worst first."""
+    """Every alert the rules raise on a LOG table, worst first. A table with only some of
+    the LOG columns (or other types) is conformed first: absent columns are nulls."""
     rules = list(rules)
+    if table.schema != LOG:
+        table = conform(table, "log")
     frame = Frame(table, network)
     for rule in rules:
         for node in [rule.match, *(step.match for step in rule.steps)]:

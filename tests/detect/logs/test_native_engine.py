@@ -556,6 +556,18 @@ def test_detector_registered_and_reads_logs():
     assert log_rules(RecordTables(), ctx) == []
 
 
+def test_partial_tables_are_conformed():
+    partial = pa.table(
+        {
+            "event.action": ["login_success"],
+            "destination.port": pa.array([22022], pa.int64()),
+            "host.name": ["pe1"],
+        }
+    )
+    (alert,) = evaluate_rules(partial, [r for r in load_log_rules() if r.id == "LC-01"])
+    assert alert.entities == {"device": "pe1"} and alert.inputs == []
+
+
 def test_every_shipped_rule_runs_on_a_table_with_all_columns_null():
     rows = [{"event.start": None}] * 3
     assert evaluate_rules(table(rows), load_log_rules()) == []

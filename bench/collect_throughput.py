@@ -21,6 +21,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import socket
 import sys
 import tempfile
@@ -68,6 +69,12 @@ def store_only(
         "input.line": pa.array(range(first_line, first_line + n), pa.int64()),
     }
     return from_columns("log", columns, n), []
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the sender, the receiver process)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def udp_rcvbuf_errors() -> int:
@@ -135,6 +142,8 @@ def main() -> None:
         ).start()
         port = collector.listeners[0].port
         kernel_before = udp_rcvbuf_errors()
+        cpu_before = time.process_time()
+        children_before = children_cpu()
         sender = multiprocessing.Process(
             target=send, args=(args.transport, port, n, args.rate, args.connections)
         )
@@ -142,6 +151,7 @@ def main() -> None:
         sender.start()
         sender.join()
         sent_seconds = time.perf_counter() - started
+        sender_cpu = children_cpu() - children_before
         # Wait until nothing more arrives and everything that arrived is stored; the time is
         # that of the last batch stored (not of the quiet wait after it).
         last_received, quiet_since = -1, time.perf_counter()
@@ -159,7 +169,9 @@ def main() -> None:
                 break
             time.sleep(0.005)
         kernel_drops = udp_rcvbuf_errors() - kernel_before if args.transport == "udp" else 0
+        cpu = time.process_time() - cpu_before  # the batcher (and threads of this process)
         summary = collector.stop()
+        receiver_cpu = children_cpu() - children_before - sender_cpu  # the receiver process
     processed = summary["batcher"]["processed"]
     print(
         json.dumps(
@@ -178,6 +190,12 @@ def main() -> None:
                 "batches": summary["batcher"]["batches"],
                 "seconds": round(finished, 3),
                 "processed_per_second": round(processed / finished),
+                "batcher_cpu_us_per_message": round(cpu / max(processed, 1) * 1e6, 2),
+                "receiver_cpu_us_per_message": round(
+                    receiver_cpu / max(summary["received"], 1) * 1e6, 2
+                ),
+                "sender_cpu_seconds": round(sender_cpu, 3),
+                "load_average": os.getloadavg()[0],
                 "cpus": os.cpu_count(),
             },
             indent=1,

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawall.collect.alerts import AlertTracker
-from seawall.collect.handoff import HandOff, Message
+from seawall.collect.handoff import Feed, Pending
 from seawall.collect.listeners import ListenerSpec
 from seawall.detect.base import DetectContext, RecordTables
 from seawall.engines.local import run_detectors
@@ -96,7 +96,7 @@ class Batcher:
     def __init__(
         self,
         *,
-        handoff: HandOff,
+        handoff: Feed,
         listeners: Sequence[ListenerSpec],
         store_dir: str,
         parser: LineParser,
@@ -133,17 +133,18 @@ class Batcher:
         store = EmbeddedStore(self.store_dir)  # SQLite: opened by the thread that uses it
         try:
             deadline = time.monotonic() + self.options.batch_seconds
-            next_stats = time.monotonic() + self.options.stats_seconds
+            stats_every = self.options.stats_seconds if self.on_stats else 0
+            next_stats = time.monotonic() + stats_every if stats_every > 0 else float("inf")
             while True:
-                self.handoff.wait(deadline - time.monotonic())
+                woken = self.handoff.wait(min(deadline, next_stats) - time.monotonic())
                 stopping = self._stopping
                 now = time.monotonic()
-                if stopping or now >= deadline or len(self.handoff) >= self.handoff.batch_messages:
+                if stopping or woken or now >= deadline:  # woken: a full batch is waiting
                     self.process(self.handoff.take(), store)
                     deadline = time.monotonic() + self.options.batch_seconds
-                if self.on_stats and self.options.stats_seconds > 0 and now >= next_stats:
+                if self.on_stats and now >= next_stats:
                     self.on_stats()
-                    next_stats = now + self.options.stats_seconds
+                    next_stats = now + stats_every
                 if stopping:
                     # Receivers are closed before stop() is called: one last take suffices.
                     self.process(self.handoff.take(), store)
@@ -151,9 +152,9 @@ class Batcher:
         finally:
             store.close()
 
-    def process(self, messages: list[Message], store: EmbeddedStore) -> None:
+    def process(self, messages: Pending, store: EmbeddedStore) -> None:
         """One batch: store it per listener, then run the rules over the window."""
-        if not messages:
+        if not len(messages):
             return
         started = time.monotonic()
         self.counters.batches += 1
@@ -173,17 +174,16 @@ class Batcher:
                 self._report_error(f"rules failed on the window: {exc!r}")
         self.counters.last_batch_seconds = time.monotonic() - started
 
-    def _store_batch(
-        self, listener: ListenerSpec, messages: list[Message], store: EmbeddedStore
-    ) -> int:
+    def _store_batch(self, listener: ListenerSpec, batch: Pending, store: EmbeddedStore) -> int:
         """Parse one listener's messages, store them as one input, add them to the window."""
         # Sender by sender (the parser takes one sender per call), arrival order within a
         # sender; input.line numbers the stored batch in that order.
-        messages.sort(key=_sender)
-        _, sender_column, text_column, received_column = zip(*messages, strict=True)
-        senders: list[str] = list(sender_column)
-        texts: list[str] = list(text_column)
-        received: list[float] = list(received_column)
+        senders, texts, received = batch.senders, batch.texts, batch.received
+        if len(set(senders)) > 1:
+            order = sorted(range(len(senders)), key=senders.__getitem__)
+            senders = [senders[i] for i in order]
+            texts = [texts[i] for i in order]
+            received = [received[i] for i in order]
         first = min(received)
         name = f"live:{listener.name}:{_iso(first)}"
         year = datetime.fromtimestamp(first, UTC).year
@@ -212,7 +212,7 @@ class Batcher:
             source=SOURCE_NAME,
             tables={"log": table},
             issues=issues,
-            units_read=len(messages),
+            units_read=len(texts),
             unit="lines",
             stats={"senders": len(tables)},
         )
@@ -256,17 +256,22 @@ class Batcher:
             self.on_error(text)
 
 
-def _by_listener(messages: list[Message]) -> dict[int, list[Message]]:
-    if len({m.listener for m in messages}) == 1:
-        return {messages[0].listener: messages}
-    groups: dict[int, list[Message]] = {}
-    for message in messages:
-        groups.setdefault(message.listener, []).append(message)
-    return groups
-
-
-def _sender(message: Message) -> str:
-    return message.sender
+def _by_listener(pending: Pending) -> dict[int, Pending]:
+    listeners = pending.listeners
+    if listeners.count(listeners[0]) == len(listeners):
+        return {listeners[0]: pending}
+    positions: dict[int, list[int]] = {}
+    for position, listener in enumerate(listeners):
+        positions.setdefault(listener, []).append(position)
+    return {
+        listener: Pending(
+            [listener] * len(where),
+            [pending.senders[i] for i in where],
+            [pending.texts[i] for i in where],
+            [pending.received[i] for i in where],
+        )
+        for listener, where in positions.items()
+    }
 
 
 def _runs(values: list[str]) -> list[tuple[str, int, int]]:

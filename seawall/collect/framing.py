@@ -28,6 +28,13 @@ _RESYNC_TAIL = 16  # longest header prefix worth keeping: "9999999999 <191"
 # Control bytes no syslog text carries (TAB, LF and CR are allowed inside a frame).
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = b"\r\n\x00"
+# What keeps a run of LF-terminated lines off the fast path: control bytes (NUL included),
+# a line starting with a byte that cannot start text, or with an octet-counting header.
+_NOT_PLAIN = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # control bytes
+    rb"|\n[^\x20-\x7e\t\n]"  # a line starting with binary or non-ASCII
+    rb"|\n[1-9][0-9]{0,9} <"  # an octet-counting header
+)
 
 
 @dataclass(slots=True)
@@ -88,7 +95,7 @@ def datagram_frame(data: bytes, max_size: int, counters: FrameCounters) -> bytes
 class TcpFramer:
     """Cuts one TCP connection's byte stream into syslog frames (RFC 6587)."""
 
-    __slots__ = ("_buf", "_discarding", "_in_junk", "_skip", "counters", "max_size")
+    __slots__ = ("_buf", "_discarding", "_in_junk", "_long_line", "_skip", "counters", "max_size")
 
     def __init__(self, counters: FrameCounters, max_size: int = DEFAULT_MAX_MESSAGE) -> None:
         self.counters = counters
@@ -97,6 +104,7 @@ class TcpFramer:
         self._skip = 0  # bytes still to skip of an oversize octet-counted frame
         self._discarding = False  # inside an oversize line: drop up to its terminator
         self._in_junk = False  # the current junk run is already counted
+        self._long_line = re.compile(rb"[^\n]{%d}" % (max_size + 1))
 
     def feed(self, data: bytes) -> list[bytes]:
         """Frames completed by ``data`` (possibly none)."""
@@ -104,9 +112,51 @@ class TcpFramer:
         buf = self._buf
         buf += data
         frames: list[bytes] = []
-        pos = self._scan(buf, frames)
+        pos = self._scan(buf, frames, 0)
         del buf[:pos]
         return frames
+
+    def feed_texts(self, data: bytes) -> tuple[list[str], list[bytes]]:
+        """Like :meth:`feed`, but a leading run of plain LF-terminated text lines (what most
+        senders write) comes back decoded: one decode and one check for the whole run
+        instead of one per line. The texts precede the frames in the stream."""
+        self.counters.bytes += len(data)
+        buf = self._buf
+        buf += data
+        texts, start = self._plain_run(buf)
+        frames: list[bytes] = []
+        pos = self._scan(buf, frames, start)
+        del buf[:pos]
+        return texts, frames
+
+    def _plain_run(self, buf: bytearray) -> tuple[list[str], int]:
+        """Decoded lines of the plain run at the start of ``buf`` and where it ends, or
+        ([], 0) when the run needs the frame-by-frame scan."""
+        if self._skip or self._discarding or self._in_junk or not buf:
+            return [], 0
+        first = buf[0]
+        if not 32 <= first < 127 or _OCTET_HEADER.match(buf):
+            return [], 0
+        last = buf.rfind(b"\n")
+        if last < 0:
+            return [], 0
+        region = bytes(buf[:last])
+        if b"\r" in region:
+            region = region.replace(b"\r\n", b"\n")
+            if b"\r" in region:
+                return [], 0
+        if _NOT_PLAIN.search(region):
+            return [], 0
+        if len(region) > self.max_size and self._long_line.search(region):
+            return [], 0
+        try:
+            text = region.decode("utf-8")
+        except UnicodeDecodeError:
+            return [], 0
+        lines = [line for line in text.split("\n") if line]
+        self.counters.received += len(lines)
+        self.counters.line_frames += len(lines)
+        return lines, last + 1
 
     def close(self) -> list[bytes]:
         """The connection ended: a last line without its terminator is still a message; a
@@ -126,11 +176,11 @@ class TcpFramer:
         self.counters.line_frames += 1
         return [frame]
 
-    def _scan(self, buf: bytearray, frames: list[bytes]) -> int:
-        """Append complete frames from ``buf`` to ``frames``; return the bytes consumed."""
+    def _scan(self, buf: bytearray, frames: list[bytes], pos: int) -> int:
+        """Append complete frames from ``buf[pos:]`` to ``frames``; return the bytes
+        consumed."""
         counters = self.counters
         end = len(buf)
-        pos = 0
         while pos < end:
             if self._skip:
                 take = min(self._skip, end - pos)

@@ -1,4 +1,4 @@
-"""The collector: listeners on an asyncio loop in one thread, the batcher in another.
+"""The collector: receivers in a child process (or threads), the batcher in a thread.
 
 ``start`` binds every listener (an error names the listener and what to do) and returns;
 ``stop`` closes the listeners, reads what already arrived, lets the batcher parse, store
@@ -8,11 +8,7 @@ how the CLI (on SIGINT/SIGTERM), the tests and an embedding application use it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import errno
 import importlib
-import socket
 import threading
 import time
 from collections import Counter
@@ -22,15 +18,10 @@ from typing import Any
 
 from seawall.collect.batcher import BatchCounters, Batcher, BatchOptions, LineParser
 from seawall.collect.framing import DEFAULT_MAX_MESSAGE, FrameCounters
-from seawall.collect.handoff import HandOff
+from seawall.collect.handoff import Feed, HandOff
 from seawall.collect.listeners import ListenerSpec, parse_listener
-from seawall.collect.receivers import (
-    Intake,
-    TcpReceiver,
-    UdpReceiver,
-    open_tcp_server,
-    open_udp_socket,
-)
+from seawall.collect.listening import Listening
+from seawall.collect.process import ReceiverProcess
 from seawall.detect import load_all
 from seawall.detect.base import REGISTRY, DetectContext
 from seawall.errors import ConfigError
@@ -39,8 +30,6 @@ from seawall.store import EmbeddedStore
 
 # Detectors that read the ``log`` records; the others would find nothing in a log window.
 LOG_DETECTORS = ("sigma", "log_rules")
-STOP_GRACE_SECONDS = 0.2  # open TCP connections may still deliver what is in flight
-START_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -52,6 +41,9 @@ class CollectOptions:
     window_seconds: float = 600.0
     window_max_rows: int = 1_000_000
     stats_seconds: float = 10.0
+    # Receivers in a child process (their own interpreter lock: socket reads keep pace while
+    # the batcher works); False runs them as threads of this process.
+    receiver_process: bool = True
 
     def batch_options(self) -> BatchOptions:
         return BatchOptions(
@@ -131,19 +123,11 @@ class Collector:
         self._on_alert = on_alert
         self._on_stats = on_stats
         self._on_error = on_error
-        self.counters = [FrameCounters() for _ in self.specs]
-        self.handoff = HandOff(self.options.queue_size, self.options.batch_messages)
         self.detectors: list[str] = []
         self._batcher: Batcher | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop_asked: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._start_error: BaseException | None = None
-        self._loop_thread: threading.Thread | None = None
         self._batch_thread: threading.Thread | None = None
-        self._udp: list[UdpReceiver] = []
-        self._servers: list[asyncio.Server] = []
-        self._connections: set[TcpReceiver] = set()
+        self._local: tuple[Listening, HandOff] | None = None
+        self._remote: ReceiverProcess | None = None
         self._started_at = 0.0
         self._summary: dict[str, Any] | None = None
         self._stop_lock = threading.Lock()
@@ -153,29 +137,36 @@ class Collector:
     def start(self) -> Collector:
         """Bind the listeners and start collecting. Raises ConfigError if a listener cannot
         be bound (the message says which and what to do)."""
-        if self._loop_thread is not None:
+        if self._started_at:
             raise RuntimeError("collector already started")
         self.detectors = select_detectors(self._detector_names)
         parser = self._parser or default_parser()
         EmbeddedStore(self.store_dir).close()  # fail here, not in the batcher, if unusable
+        opts = self.options
+        feed: Feed
+        if opts.receiver_process:
+            remote = ReceiverProcess(
+                self.specs,
+                queue_size=opts.queue_size,
+                batch_messages=opts.batch_messages,
+                max_message=opts.max_message,
+            )
+            remote.start()
+            self.specs, self._remote, feed = remote.specs, remote, remote
+        else:
+            handoff = HandOff(opts.queue_size, opts.batch_messages)
+            listening = Listening(self.specs, handoff, opts.max_message, self._on_error)
+            listening.start()
+            self.specs, self._local, feed = listening.specs, (listening, handoff), handoff
         self._started_at = time.monotonic()
-        self._loop_thread = threading.Thread(
-            target=self._loop_main, name="seawall-collect-receivers", daemon=True
-        )
-        self._loop_thread.start()
-        if not self._ready.wait(START_TIMEOUT_SECONDS):
-            raise ConfigError("listeners did not start within 10 s; is the machine overloaded?")
-        if self._start_error is not None:
-            self._loop_thread.join()
-            raise self._start_error
         self._batcher = Batcher(
-            handoff=self.handoff,
+            handoff=feed,
             listeners=self.specs,  # with the ports bound
             store_dir=self.store_dir,
             parser=parser,
             ctx=self.ctx,
             detectors=self.detectors,
-            options=self.options.batch_options(),
+            options=opts.batch_options(),
             timezones=self._timezones,
             on_alert=self._on_alert,
             on_stats=self._emit_stats if self._on_stats else None,
@@ -192,11 +183,10 @@ class Collector:
         with self._stop_lock:
             if self._summary is not None:
                 return self._summary
-            loop, asked = self._loop, self._stop_asked
-            if loop is not None and asked is not None and self._loop_thread is not None:
-                with contextlib.suppress(RuntimeError):  # loop already gone
-                    loop.call_soon_threadsafe(asked.set)
-                self._loop_thread.join()
+            if self._remote is not None:
+                self._remote.stop()
+            if self._local is not None:
+                self._local[0].stop()
             if self._batcher is not None and self._batch_thread is not None:
                 self._batcher.stop()
                 self._batch_thread.join()
@@ -216,12 +206,20 @@ class Collector:
 
     # --- figures ------------------------------------------------------------------------
 
+    def _receiver_figures(self) -> tuple[list[dict[str, int]], int]:
+        if self._remote is not None:
+            return self._remote.figures()
+        if self._local is not None:
+            return self._local[0].counter_dicts(), len(self._local[1])
+        return [FrameCounters().as_dict() for _ in self.specs], 0
+
     def stats(self) -> dict[str, Any]:
         """Figures so far (safe to call from any thread while running)."""
         batch = self._batcher.counters if self._batcher else BatchCounters()
+        per_listener, waiting = self._receiver_figures()
         transports: dict[str, Counter[str]] = {}
-        for spec, counters in zip(self.specs, self.counters, strict=True):
-            transports.setdefault(spec.transport, Counter()).update(counters.as_dict())
+        for spec, counters in zip(self.specs, per_listener, strict=True):
+            transports.setdefault(spec.transport, Counter()).update(counters)
         total: Counter[str] = Counter()
         for counts in transports.values():
             total.update(counts)
@@ -237,20 +235,19 @@ class Collector:
             "dropped": total["dropped"],
             "dropped_by_transport": {t: c["dropped"] for t, c in transports.items()},
             "queued": total["queued"],
-            "waiting": len(self.handoff),
+            "waiting": waiting,
             "alerts": batch_figures["alerts"],
             "detectors": list(self.detectors),
             "transports": {t: dict(c) for t, c in transports.items()},
             "batcher": batch_figures,
             "unknown_by_sender": batch_figures["unknown_by_sender"],
+            "receiver_failure": self._remote.failure if self._remote else None,
             "seconds": round(time.monotonic() - self._started_at, 3) if self._started_at else 0,
         }
 
     def _emit_stats(self) -> None:
         if self._on_stats:
             self._on_stats(self.stats())
-
-    # --- threads ------------------------------------------------------------------------
 
     def _batch_main(self) -> None:
         assert self._batcher is not None
@@ -260,79 +257,3 @@ class Collector:
             self._batcher.counters.errors += 1
             if self._on_error:
                 self._on_error(f"batcher stopped: {exc!r}")
-
-    def _loop_main(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:
-            if not self._ready.is_set():
-                self._start_error = exc
-                self._ready.set()
-            elif self._on_error:
-                self._on_error(f"receivers stopped: {exc!r}")
-        finally:
-            loop.close()
-
-    async def _serve(self) -> None:
-        self._stop_asked = asyncio.Event()
-        try:
-            await self._bind()
-        except OSError as exc:
-            self._start_error = ConfigError(_bind_error(self.specs[len(self._bound())], exc))
-            await self._close()
-            self._ready.set()
-            return
-        self._ready.set()
-        await self._stop_asked.wait()
-        await self._close()
-
-    def _bound(self) -> list[object]:
-        return [*self._udp, *self._servers]
-
-    async def _bind(self) -> None:
-        loop = asyncio.get_running_loop()
-        for index, spec in enumerate(self.specs):
-            intake = Intake(index, self.handoff, self.counters[index], self.options.max_message)
-            if spec.transport == "udp":
-                sock = open_udp_socket(spec.host, spec.port)
-                receiver = UdpReceiver(sock, intake)
-                self._udp.append(receiver)
-                loop.add_reader(sock.fileno(), receiver.on_readable)
-                port = sock.getsockname()[1]
-            else:
-                server = await open_tcp_server(spec.host, spec.port, intake, self._connections)
-                self._servers.append(server)
-                port = server.sockets[0].getsockname()[1]
-            self.specs[index] = spec.with_port(port)
-
-    async def _close(self) -> None:
-        """Stop accepting, read what already arrived, close every connection."""
-        loop = asyncio.get_running_loop()
-        for server in self._servers:
-            server.close()
-        if self._connections:
-            await asyncio.sleep(STOP_GRACE_SECONDS)
-        for receiver in self._udp:
-            receiver.on_readable()  # datagrams already in the kernel buffer
-            loop.remove_reader(receiver.sock.fileno())
-            receiver.sock.close()
-        closing = [c.closed for c in self._connections]
-        for connection in list(self._connections):
-            if connection.transport is not None:
-                connection.transport.close()
-        if closing:
-            await asyncio.wait(closing, timeout=5.0)
-
-
-def _bind_error(spec: ListenerSpec, exc: OSError) -> str:
-    if exc.errno == errno.EACCES:
-        hint = "ports below 1024 need privileges: use e.g. 5514, or grant CAP_NET_BIND_SERVICE"
-    elif exc.errno == errno.EADDRINUSE:
-        hint = "another program listens there: stop it or choose another port"
-    elif exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
-        hint = "the address is not one of this machine's: use 0.0.0.0 or a local address"
-    else:
-        hint = "check the address and port"
-    return f"cannot listen on {spec}: {exc.strerror or exc}; {hint}"

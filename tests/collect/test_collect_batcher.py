@@ -12,7 +12,7 @@ from collect_helpers import prefix_parser
 
 from seawall.collect.alerts import AlertTracker
 from seawall.collect.batcher import Batcher, BatchOptions
-from seawall.collect.handoff import HandOff, Message
+from seawall.collect.handoff import HandOff, Pending
 from seawall.collect.listeners import parse_listener
 from seawall.detect.base import REGISTRY, DetectContext, DetectorSpec, RecordTables
 from seawall.records.alerts import Alert
@@ -38,18 +38,32 @@ def batcher(store: Path, window: float = 600.0, detectors: tuple[str, ...] = ())
     return made
 
 
-def messages(*texts: str, listener: int = 0, sender: str = "192.0.2.1") -> list[Message]:
+def messages(*texts: str, listener: int = 0, sender: str = "192.0.2.1") -> Pending:
     now = time.time()
-    return [Message(listener, sender, text, now + i / 1000) for i, text in enumerate(texts)]
+    n = len(texts)
+    return Pending([listener] * n, [sender] * n, list(texts), [now + i / 1000 for i in range(n)])
+
+
+def joined(*parts: Pending) -> Pending:
+    out = Pending()
+    for part in parts:
+        out.listeners += part.listeners
+        out.senders += part.senders
+        out.texts += part.texts
+        out.received += part.received
+    return out
 
 
 def test_same_batch_twice_is_stored_once(tmp_path: Path) -> None:
-    batch = messages("<13>a", "<13>b", "junk line") + messages("<13>c", sender="192.0.2.2")
+    # Arrival order interleaves the senders.
+    batch = joined(
+        messages("<13>a"), messages("<13>c", sender="192.0.2.2"), messages("<13>b", "junk line")
+    )
     with EmbeddedStore(tmp_path) as store:
         first = batcher(tmp_path)
-        first.process(list(batch), store)
+        first.process(batch, store)
         again = batcher(tmp_path)  # a re-run receiving the very same messages
-        again.process(list(batch), store)
+        again.process(batch, store)
         assert (first.counters.stored_inputs, again.counters.duplicate_batches) == (1, 1)
         assert store.query("SELECT count(*) AS n FROM log").to_pylist() == [{"n": 3}]
         # Sorted by sender, arrival order within a sender; lines numbered in that order.
@@ -68,7 +82,7 @@ def test_same_batch_twice_is_stored_once(tmp_path: Path) -> None:
 def test_one_input_per_listener(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path) as store:
         run = batcher(tmp_path)
-        run.process(messages("<13>u1", "<13>u2") + messages("<13>t1", listener=1), store)
+        run.process(joined(messages("<13>u1", "<13>u2"), messages("<13>t1", listener=1)), store)
         names = sorted(i.path.rsplit(":", 3)[0] for i in store.inputs())
     assert names == ["live:tcp:127.0.0.1:5514", "live:udp:127.0.0.1:5514"]
 

@@ -172,3 +172,62 @@ def test_any_chunking_of_valid_frames_gives_the_same_frames(
     frames, counters = frame_all([stream[i : i + chunk] for i in range(0, len(stream), chunk)])
     assert frames == expected
     assert counters.junk == 0
+
+
+def texts_of(chunks: list[bytes], fast: bool, max_size: int = 256) -> tuple[list[str], dict]:
+    """What a connection delivers: decoded messages in order (junk frames left out)."""
+    counters = FrameCounters()
+    framer = TcpFramer(counters, max_size)
+    out: list[str] = []
+    for chunk in chunks:
+        if fast:
+            texts, frames = framer.feed_texts(chunk)
+            out += texts
+        else:
+            frames = framer.feed(chunk)
+        out += [t for t in map(frame_text, frames) if t is not None]
+    out += [t for t in map(frame_text, framer.close()) if t is not None]
+    return out, counters.as_dict()
+
+
+def test_plain_runs_are_decoded_in_one_go() -> None:
+    counters = FrameCounters()
+    framer = TcpFramer(counters)
+    stream = IOS + b"\r\n" + XR + b"\n\n" + IOS + b"\n" + octet(XR) + IOS[:10]
+    texts, frames = framer.feed_texts(stream)
+    assert texts == [IOS.decode(), XR.decode(), IOS.decode()]
+    assert frames == [XR]  # the octet-counted frame after the run, in stream order
+    assert framer.feed_texts(IOS[10:] + b"\n") == ([IOS.decode()], [])  # the cut line
+    assert (counters.line_frames, counters.octet_frames) == (4, 1)
+
+
+_LINES = [IOS, XR, b"000123: *Mar 1: %LINK-3-UPDOWN: x", b"12 <13>abc", b"<13>caf\xe9"]
+_BYTES = [b"\n", b"\r\n", b"\x00", b"\r", b"\t", b"\x16\x03\x01", b"\xff\xfe", b"7", b" ", b"<"]
+_FRAMES = [octet(IOS), octet(b"<13>a\nb"), b"<13>" + b"w" * 300]
+_pieces = st.sampled_from([*_LINES, *_BYTES, *_FRAMES])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_pieces, max_size=25), st.integers(min_value=1, max_value=120))
+def test_fast_path_delivers_exactly_what_the_frame_scan_does(
+    pieces: list[bytes], chunk: int
+) -> None:
+    stream = b"".join(pieces)
+    chunks = [stream[i : i + chunk] for i in range(0, len(stream), chunk)]
+    assert texts_of(chunks, fast=True) == texts_of(chunks, fast=False)
+
+
+_plain_line = st.tuples(st.sampled_from(_LINES[:3]), st.sampled_from([b"\n", b"\r\n"])).map(
+    b"".join
+)
+_mostly_plain = st.lists(  # nine plain lines for one odd piece
+    st.one_of(*[_plain_line] * 9, st.sampled_from([*_LINES, *_BYTES, *_FRAMES])), max_size=25
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_mostly_plain, st.integers(min_value=1, max_value=400))
+def test_fast_path_on_mostly_plain_streams(pieces: list[bytes], chunk: int) -> None:
+    stream = b"".join(pieces)
+    chunks = [stream[i : i + chunk] for i in range(0, len(stream), chunk)]
+    assert texts_of(chunks, fast=True) == texts_of(chunks, fast=False)

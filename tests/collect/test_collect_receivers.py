@@ -43,8 +43,9 @@ def line(n: int, tag: str = "m") -> bytes:
     )
 
 
-def test_udp_datagrams_reach_the_store(tmp_path: Path) -> None:
-    coll = collector(tmp_path).start()
+@pytest.mark.parametrize("in_process", [False, True], ids=["receiver-process", "threads"])
+def test_udp_datagrams_reach_the_store(tmp_path: Path, in_process: bool) -> None:
+    coll = collector(tmp_path, receiver_process=not in_process).start()
     port = port_of(coll, "udp")
     endings = [b"", b"\n", b"\r\n", b"\x00"]
     send_udp(port, [line(n) + endings[n % 4] for n in range(40)], pace=10)
@@ -130,8 +131,13 @@ def test_junk_and_oversize_are_counted_and_skipped(tmp_path: Path) -> None:
     assert stored(tmp_path, "SELECT count(*) FROM log") == [(5,)]
 
 
-def test_overload_counts_drops_per_transport_and_keeps_running(tmp_path: Path) -> None:
-    coll = collector(tmp_path, queue_size=10, batch_seconds=0.3).start()
+@pytest.mark.parametrize("in_process", [False, True], ids=["receiver-process", "threads"])
+def test_overload_counts_drops_per_transport_and_keeps_running(
+    tmp_path: Path, in_process: bool
+) -> None:
+    coll = collector(
+        tmp_path, queue_size=10, batch_seconds=0.3, receiver_process=not in_process
+    ).start()
     udp, tcp = port_of(coll, "udp"), port_of(coll, "tcp")
     send_udp(udp, [line(n, "burst") for n in range(300)], pace=50)
     send_tcp(tcp, b"".join(line(n, "burst") + b"\n" for n in range(300)))
@@ -151,8 +157,10 @@ def test_overload_counts_drops_per_transport_and_keeps_running(tmp_path: Path) -
     assert stored(tmp_path, "SELECT count(*) FROM log") == [(summary["queued"],)]
 
 
-def test_stop_flushes_everything_received(tmp_path: Path) -> None:
-    coll = collector(tmp_path).start()  # batches every hour: only the stop writes
+@pytest.mark.parametrize("in_process", [False, True], ids=["receiver-process", "threads"])
+def test_stop_flushes_everything_received(tmp_path: Path, in_process: bool) -> None:
+    # Batches every hour: only the stop writes.
+    coll = collector(tmp_path, receiver_process=not in_process).start()
     udp, tcp = port_of(coll, "udp"), port_of(coll, "tcp")
     send_udp(udp, [line(n, "udp") for n in range(150)] + [b"no PRI here"], pace=25)
     send_tcp(tcp, b"".join(octet(line(n, "tcp")) for n in range(150)) + b"no PRI either")

@@ -21,8 +21,8 @@ CORPUS = DATA / "logs"
 OPERATOR = NetworkContext.from_dict({"internal": ["192.0.2.0/24"]})
 
 
-def parse(path: Path):
-    table, issues = parse_lines(path.read_text().splitlines(), path=str(path), default_year=2025)
+def parse(path: Path, **options):
+    table, issues = parse_lines(path.read_text().splitlines(), path=str(path), **options)
     assert issues == [], [str(i) for i in issues]
     return table
 
@@ -97,6 +97,9 @@ def test_crafted_session_raises_every_planted_alert(name, expected, device, rows
     }
     plain = found(evaluate_rules(table, load_log_rules()))
     assert plain == sorted(expected + [("LG-01c", lines) for lines in extra[name]])
+    # Every line carries its year: a parser assuming another year reads the same alerts.
+    other_year = parse(path, default_year=2031)
+    assert found(evaluate_rules(other_year, load_log_rules(), OPERATOR)) == sorted(expected)
 
 
 def test_crafted_iosxe_alert_contents():

@@ -12,6 +12,7 @@ applies to, remediation per dialect and a version, and decides with one of:
         where: {name: {regex: "^cisco_"}}  # item conditions; any/all/not combine them
         message: "account {name} ..."      # {path} placeholders; device.<path> for the device
         severity: medium                   # optional, overrides the check's
+        line: ntp.servers.0.line           # optional: the line of another model item
         locate: ["ip ssh version"]         # optional: find the line by text when the item has none
 
 * ``predicate: <name>`` (+ ``params:``): logic in :mod:`seawall.detect.audit.predicates`.
@@ -251,9 +252,12 @@ def path_error(scope: Any, path: str) -> str | None:
             tp = args[1] if len(args) == 2 else Any
             continue
         if origin is list:
+            if part.isdigit() and args:  # ``ntp.servers.0.line``: the first item
+                tp = args[0]
+                continue
             return (
-                f"{'.'.join(parts[:i])} is a list: read its items with `each:` or test it "
-                "with empty/contains/in"
+                f"{'.'.join(parts[:i])} is a list: read its items with `each:`, one item by "
+                "index (`.0.`) or test it with empty/contains/in"
             )
         if not (isinstance(tp, type) and is_dataclass(tp)):
             return f"{'.'.join(parts[:i])} has no field {part!r}"
@@ -281,7 +285,8 @@ Test = Callable[[Any, DeviceConfig, AuditContext], bool]
 
 
 def getter(path: str) -> Getter:
-    """Reader for a field path: attributes and dict keys, None when anything is missing."""
+    """Reader for a field path: attributes, dict keys and list indexes (``ntp.servers.0``),
+    None when anything is missing."""
     if path == "self":
         return lambda item, model: item
     on_device = path.startswith("device.")
@@ -292,7 +297,13 @@ def getter(path: str) -> Getter:
         for part in parts:
             if value is None:
                 return None
-            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list):
+                index = int(part) if part.isdigit() else len(value)
+                value = value[index] if index < len(value) else None
+            else:
+                value = getattr(value, part, None)
         return value
 
     return get

@@ -118,6 +118,18 @@ def test_good_check_is_clean():
             "users is a list",
         ),
         (
+            {"match": {"line": "ntp.servers.first.line", "message": "m"}},
+            "unknown-field",
+            "match.line",
+            "ntp.servers is a list",
+        ),
+        (
+            {"match": {"line": "ntp.servers.0.lien", "message": "m"}},
+            "unknown-field",
+            "match.line",
+            "NtpServer has no field 'lien'",
+        ),
+        (
             {"match": {"each": "features", "where": {"name": "x"}, "message": "m"}},
             "unknown-field",
             "match.where.name",

@@ -3,22 +3,32 @@
 Python threads share one interpreter lock, and every socket read gives it up: while the
 batcher parses, stores and runs rules, a receiver thread got the lock back only once per
 switch interval (5 ms), one datagram at a time, and the kernel dropped the rest unseen.
-In their own process the receivers read at full speed on the other core; the batcher asks
-for what is waiting (a pipe request), and the bounded queue (with its drop counting) lives
-next to the receivers.
+In their own process the receivers read at full speed on another core; the batcher asks
+for what is waiting over a socket pair, and the bounded queue (with its drop counting)
+lives next to the receivers.
+
+The child is started as ``python -m seawall.collect.child`` rather than through
+multiprocessing's spawn, which re-imports the caller's main module: a script embedding the
+collector without an ``if __name__ == "__main__"`` guard would start a second collector.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
+import select
 import signal
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from seawall.collect.framing import FrameCounters
-from seawall.collect.handoff import HandOff, Pending, Signal
+from seawall.collect.handoff import HandOff, Pending
 from seawall.collect.listeners import ListenerSpec
 from seawall.collect.listening import START_TIMEOUT_SECONDS, Listening
 from seawall.errors import ConfigError
@@ -36,19 +46,16 @@ class ReceiverProcess:
         queue_size: int,
         batch_messages: int,
         max_message: int,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
         self.specs = list(specs)
+        self._on_error = on_error
         self.batch_messages = batch_messages
-        self._ready: Signal = context.Event()
-        self._conn, child = context.Pipe()
-        self._process = context.Process(
-            target=receiver_main,
-            args=(child, self.specs, queue_size, batch_messages, max_message, self._ready),
-            name="seawall-collect-receivers",
-            daemon=True,
-        )
-        self._child_conn: Connection | None = child
+        self._settings = (self.specs, queue_size, batch_messages, max_message)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+        self._notify: socket.socket | None = None  # a byte per full batch waiting
+        self._wake_read, self._wake_write = socket.socketpair()  # wake() ends a wait()
         self._lock = threading.Lock()
         self._counters = [FrameCounters().as_dict() for _ in self.specs]
         self._waiting = 0
@@ -57,23 +64,40 @@ class ReceiverProcess:
         self.failure: str | None = None  # why the receiver process went away, if it did
 
     def start(self) -> None:
-        self._process.start()
-        if self._child_conn is not None:
-            self._child_conn.close()
-            self._child_conn = None
+        control, child_control = socket.socketpair()
+        notify, child_notify = socket.socketpair()
+        fds = (child_control.fileno(), child_notify.fileno())
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "seawall.collect.child", *map(str, fds)],
+                pass_fds=fds,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": path},
+            )
+        finally:
+            child_control.close()
+            child_notify.close()
+        self._conn = Connection(control.detach())
+        self._notify = notify
+        self._conn.send(self._settings)
         if not self._conn.poll(START_TIMEOUT_SECONDS * 3):
             self._process.kill()
             raise ConfigError("the receiver process did not start within 30 s")
         try:
             kind, payload = self._conn.recv()
-        except EOFError:
-            raise ConfigError(
-                f"the receiver process exited at start (code {self._process.exitcode})"
-            ) from None
+        except (EOFError, OSError):
+            code = self._process.wait(STOP_TIMEOUT_SECONDS)
+            raise ConfigError(f"the receiver process exited at start (code {code})") from None
         if kind == "error":
-            self._process.join(STOP_TIMEOUT_SECONDS)
+            self._process.wait(STOP_TIMEOUT_SECONDS)
             raise ConfigError(str(payload))
         self.specs = list(payload)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
 
     def take(self) -> Pending:
         with self._lock:
@@ -87,10 +111,18 @@ class ReceiverProcess:
             return pending
 
     def wait(self, timeout: float) -> bool:
-        return self._ready.wait(max(0.0, timeout))
+        """Block until a full batch waits in the child or :meth:`wake` is called, at most
+        ``timeout`` seconds. True if woken early."""
+        sources = [self._wake_read]
+        if self._notify is not None and not self._stopped:
+            sources.append(self._notify)
+        ready, _, _ = select.select(sources, [], [], max(0.0, timeout))
+        for sock in ready:
+            sock.recv(4096)  # drain: one wake-up is enough
+        return bool(ready)
 
     def wake(self) -> None:
-        self._ready.set()
+        self._wake_write.send(b"!")
 
     def figures(self) -> tuple[list[dict[str, int]], int]:
         """Counters per listener and messages waiting (last known once stopped)."""
@@ -110,39 +142,70 @@ class ReceiverProcess:
             if reply is not None:
                 _, self._final, self._waiting, self._counters = reply
             self._stopped = True
-        self._process.join(STOP_TIMEOUT_SECONDS)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
+        if self._process is not None:
+            try:
+                self._process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._conn is not None:
+            self._conn.close()
+
+    def close(self) -> None:
+        """Release the sockets; call after :meth:`stop` once nobody waits any more."""
+        for sock in (self._notify, self._wake_read, self._wake_write):
+            if sock is not None:
+                sock.close()
 
     def _ask(self, request: str) -> tuple[Any, ...] | None:
         """One request and its reply; None once the child is gone (``failure`` says why)."""
-        if self.failure is not None:
+        if self.failure is not None or self._conn is None:
             return None
         try:
             self._conn.send(request)
             reply: tuple[Any, ...] = self._conn.recv()
             return reply
         except (EOFError, OSError) as exc:
+            code = self._process.poll() if self._process else None
             self.failure = (
-                f"the receiver process went away (exit code {self._process.exitcode}): {exc!r}"
+                f"the receiver process went away (exit code {code}): {exc!r}; nothing more "
+                "is received, restart the collector"
             )
+            if self._on_error:
+                self._on_error(self.failure)
             return None
 
 
-def receiver_main(
-    conn: Connection,
-    specs: list[ListenerSpec],
-    queue_size: int,
-    batch_messages: int,
-    max_message: int,
-    ready: Signal,
-) -> None:
+class _NotifySignal:
+    """The child's HandOff signal: one byte to the parent when a full batch starts waiting."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)  # never stall a receiver on it
+        self._sock = sock
+        self._set = False
+
+    def set(self) -> None:
+        if not self._set:
+            self._set = True
+            # A full socket means a wake-up is already pending; a broken one means the
+            # parent is gone, which the control connection reports.
+            with contextlib.suppress(OSError):
+                self._sock.send(b"+")
+
+    def clear(self) -> None:
+        self._set = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._set
+
+
+def serve(conn: Connection, notify: socket.socket) -> None:
     """Child side: bind, then answer take/stats/stop requests until stopped."""
     # Ctrl-C reaches the whole process group; the parent decides when receiving ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    handoff = HandOff(queue_size, batch_messages, ready=ready)
+    specs, queue_size, batch_messages, max_message = conn.recv()
+    handoff = HandOff(queue_size, batch_messages, ready=_NotifySignal(notify))
     listening = Listening(specs, handoff, max_message)
     try:
         listening.start()

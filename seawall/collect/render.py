@@ -51,6 +51,8 @@ def summary_lines(stats: dict[str, Any]) -> list[str]:
         )
     for sender, count in stats["unknown_by_sender"].items():
         lines.append(f"  unknown lines from {sender}: {count}")
+    if stats.get("receiver_failure"):
+        lines.append(f"  {stats['receiver_failure']}")
     batcher = stats["batcher"]
     if batcher["errors"]:
         lines.append(f"  batches that failed: {batcher['errors']} (see the errors above)")

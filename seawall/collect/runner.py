@@ -150,6 +150,7 @@ class Collector:
                 queue_size=opts.queue_size,
                 batch_messages=opts.batch_messages,
                 max_message=opts.max_message,
+                on_error=self._on_error,
             )
             remote.start()
             self.specs, self._remote, feed = remote.specs, remote, remote
@@ -190,6 +191,8 @@ class Collector:
             if self._batcher is not None and self._batch_thread is not None:
                 self._batcher.stop()
                 self._batch_thread.join()
+            if self._remote is not None:
+                self._remote.close()
             self._summary = self.stats()
             return self._summary
 
@@ -198,6 +201,11 @@ class Collector:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def receiver_pid(self) -> int | None:
+        """Process id of the receiver process (None when receivers run as threads)."""
+        return self._remote.pid if self._remote else None
 
     @property
     def listeners(self) -> list[ListenerSpec]:

@@ -100,6 +100,7 @@ def test_alerts_arrive_within_seconds_over_udp_and_tcp(tmp_path: Path) -> None:
     finally:
         summary = collector.stop()
     assert summary["parsed"] == 4
+    assert summary["batcher"]["errors"] == 0
     assert (summary["unknown"], summary["dropped"], summary["junk"]) == (0, 0, 0)
     with EmbeddedStore(tmp_path) as store:
         stored = store.alerts()
@@ -206,4 +207,5 @@ def test_seawall_collect_command_line(tmp_path: Path) -> None:
         rest.append(err.get())
     summary = json.loads(next(line for line in rest if line.startswith('{"summary"')))["summary"]
     assert (summary["received"], summary["parsed"], summary["junk"]) == (2, 2, 1)
+    assert summary["batcher"]["errors"] == 0
     assert any(line.startswith("collect: received") for line in seen_err + rest)

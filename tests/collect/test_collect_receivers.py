@@ -6,6 +6,8 @@ counting, overload (drops counted per transport, collection goes on) and the flu
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 from pathlib import Path
@@ -168,6 +170,7 @@ def test_stop_flushes_everything_received(tmp_path: Path, in_process: bool) -> N
     assert stored(tmp_path, "SELECT count(*) FROM log") == [(0,)]
     summary = coll.stop()
     assert (summary["parsed"], summary["unknown"], summary["dropped"]) == (300, 2, 0)
+    assert summary["batcher"]["errors"] == 0
     assert summary["unknown_by_sender"] == {"127.0.0.1": 2}
     assert stored(
         tmp_path,
@@ -213,3 +216,25 @@ def test_listener_errors_say_what_to_do(tmp_path: Path) -> None:
         Collector(
             LISTENERS, store_dir=str(tmp_path), parser=prefix_parser, detectors=["nope"]
         ).start()
+
+
+def test_a_dead_receiver_process_is_reported_and_stop_still_works(tmp_path: Path) -> None:
+    errors: list[str] = []
+    coll = Collector(
+        LISTENERS,
+        store_dir=str(tmp_path),
+        options=CollectOptions(batch_seconds=0.1, stats_seconds=0),
+        parser=prefix_parser,
+        detectors=[],
+        on_error=errors.append,
+    ).start()
+    send_udp(port_of(coll, "udp"), [line(1)])
+    assert wait_for(lambda: coll.stats()["parsed"] == 1)
+    pid = coll.receiver_pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: coll.stats()["receiver_failure"] is not None)
+    summary = coll.stop()
+    assert summary["parsed"] == 1
+    assert "restart the collector" in summary["receiver_failure"]
+    assert errors and "receiver process went away" in errors[0]

@@ -89,7 +89,7 @@ def _m(
 
 
 _LOGIN_FIELDS = (
-    rf"\[user: (?P<user>[^\]]*)\] \[Source: (?:(?P<src>{IP})|[^\]]*)\]"
+    r"\[user: (?P<user>[^\]]*)\] \[Source: (?P<src>[^\]]*)\]"
     r"(?: \[localport: (?P<dport>\d+)\])?",
 )
 _ACL_FIELDS = (
@@ -143,14 +143,14 @@ CISCO: tuple[Mapping, ...] = (
         "login_success",
         "success",
         r"Succeeded\s*$",
-        rf"User '(?P<user>[^']*)' authentication for SSH2 Session from (?:(?P<src>{IP})|\S+)",
+        r"User '(?P<user>[^']*)' authentication for SSH2 Session from (?P<src>\S+)",
     ),
     _m(
         "SSH-SSH2_USERAUTH",
         "login_failure",
         "failure",
         None,
-        rf"User '(?P<user>[^']*)' authentication for SSH2 Session from (?:(?P<src>{IP})|\S+)",
+        r"User '(?P<user>[^']*)' authentication for SSH2 Session from (?P<src>\S+)",
     ),
     _m(
         "SSH-SSH2_SESSION",
@@ -165,28 +165,28 @@ CISCO: tuple[Mapping, ...] = (
         "session_stop",
         None,
         None,
-        rf"from (?:(?P<src>{IP})|\S+) \(tty = \d+\) for user '(?P<user>[^']*)'",
+        r"from (?P<src>\S+) \(tty = \d+\) for user '(?P<user>[^']*)'",
     ),
     _m(
         "SECURITY-AUTHEN_SUCCESS SECURITY-INFO_SUCCESS",
         "login_success",
         "success",
         None,
-        rf"user '(?P<user>[^']*)' from '(?:(?P<src>{IP})|[^']*)'",
+        r"user '(?P<user>[^']*)' from '(?P<src>[^']*)'",
     ),
     _m(
         "SECURITY-AUTHEN_FAILED SECURITY-INFO_FAILURE SECURITY-AUTHEN_FAILURE",
         "login_failure",
         "failure",
         None,
-        rf"user '(?P<user>[^']*)' from '(?:(?P<src>{IP})|[^']*)'",
+        r"user '(?P<user>[^']*)' from '(?P<src>[^']*)'",
     ),
     _m(
         "SYS-LOGOUT SYS-LOGOUT_C6K",
         "logout",
         None,
         None,
-        rf"User (?P<user>\S+) has exited tty session \d+\((?:(?P<src>{IP})|[^)]*)\)",
+        r"User (?P<user>\S+) has exited tty session \d+\((?P<src>[^)]*)\)",
     ),
     # Command text
     _m(
@@ -431,14 +431,14 @@ JUNOS: tuple[Mapping, ...] = (
         "login_failure",
         "failure",
         None,
-        rf"for user '?(?P<user>[^'\s]*)'? from host '?(?:(?P<src>{IP})|[^'\s]*)",
+        r"for user '?(?P<user>[^'\s]*)'? from host '?(?P<src>[^'\s]*)",
     ),
     _m(
         "SSHD_LOGIN_ACCEPTED",
         "login_success",
         "success",
         None,
-        rf"for user '?(?P<user>[^'\s]*)'? from host '?(?:(?P<src>{IP})|[^'\s]*)",
+        r"for user '?(?P<user>[^'\s]*)'? from host '?(?P<src>[^'\s]*)",
     ),
     _m(
         "UI_LOGIN_EVENT",

@@ -46,20 +46,30 @@ _STRING_COLUMNS = [f.name for f in LOG if pa.types.is_string(f.type)]
 
 def _integers(values: pa.Array, type_: pa.DataType, limit: int | None = None) -> pa.Array:
     """Digit strings to integers; anything else (or above ``limit``) null."""
-    ok = pc.fill_null(pc.match_substring_regex(values, _DIGITS), False)
-    clean = pc.if_else(ok, values, pa.scalar(None, STR))
-    number = pc.cast(clean, pa.int64())
+    if values.null_count == len(values):
+        return pa.nulls(len(values), type_)
+    try:  # nearly always plain digits: one cast
+        if not pc.any(pc.starts_with(values, "-")).as_py():
+            number = pc.cast(values, pa.int64())
+        else:
+            raise pa.ArrowInvalid("negative")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        ok = pc.fill_null(pc.match_substring_regex(values, _DIGITS), False)
+        number = pc.cast(pc.if_else(ok, values, pa.scalar(None, STR)), pa.int64())
     if limit is not None:
         number = pc.if_else(pc.greater(number, limit), pa.scalar(None, pa.int64()), number)
     return pc.cast(number, type_)
 
 
 def _ports(values: pa.Array) -> pa.Array:
+    numbers = _integers(values, pa.int64(), 65535)
+    if numbers.null_count == values.null_count:  # every value was a number
+        return pc.cast(numbers, pa.int32())
     names = pa.array(list(SERVICE_PORTS), type=STR)
     named = pa.array(list(SERVICE_PORTS.values()), type=pa.int64()).take(
         pc.index_in(pc.utf8_lower(values), value_set=names)
     )
-    return pc.cast(pc.coalesce(_integers(values, pa.int64(), 65535), named), pa.int32())
+    return pc.cast(pc.coalesce(numbers, named), pa.int32())
 
 
 def build_table(
@@ -75,8 +85,11 @@ def build_table(
     if n == 0:
         return LOG.empty_table()
 
+    every = bool(keep.all())
+
     def col(name: str) -> pa.Array:
-        return out.build(name, STR).filter(pick)
+        values = out.build(name, STR)
+        return values if every else values.filter(pick)
 
     times = to_utc(
         col("ts_text"),
@@ -89,7 +102,8 @@ def build_table(
     if ctx.not_after_us is not None:
         start = roll_back_future(start, times.year_inferred, ctx.not_after_us)
     facility, severity = pri_parts(col("pri"))
-    severity = pc.coalesce(severity, out.build("severity_from_code", pa.int16()).filter(pick))
+    from_code = out.build("severity_from_code", pa.int16())
+    severity = pc.coalesce(severity, from_code if every else from_code.filter(pick))
 
     columns: dict[str, object] = {
         name: col(name) for name in _STRING_COLUMNS if name in out.names()
@@ -111,7 +125,7 @@ def build_table(
     for name in ("source.port", "destination.port"):
         if name in out.names():
             columns[name] = _ports(col(name))
-    kept = original.filter(pick)
+    kept = original if every else original.filter(pick)
     original_override = col("event.original") if "event.original" in out.names() else None
     columns["event.original"] = (
         pc.coalesce(original_override, kept) if original_override is not None else kept

@@ -140,6 +140,10 @@ class Scatter:
         if not pieces:
             return pa.nulls(self.n, type_)
         values = [v if v.type == type_ else pc.cast(v, type_) for _, v in pieces]
+        if len(pieces) == 1 and len(pieces[0][0]) == self.n:
+            rows = pieces[0][0]
+            if rows[0] == 0 and rows[-1] == self.n - 1 and np.all(rows[1:] > rows[:-1]):
+                return values[0]  # one piece in row order covering every row
         pos = np.full(self.n, -1, dtype=np.int64)
         base = 0
         for rows, v in zip((r for r, _ in pieces), values, strict=True):

@@ -91,11 +91,16 @@ def sd_fields(out: Scatter, rows: np.ndarray, sd: pa.Array) -> None:
     text = sd.filter(pa.array(has))
     where = rows[has]
     for param, column in SD_PARAMS.items():
-        found = pc.extract_regex(text, rf'[\[ ]{param}="(?P<v>(?:[^"\\]|\\.)*)"')
+        present = pc.match_substring(text, f'{param}="').to_numpy(zero_copy_only=False)
+        if not present.any():
+            continue
+        found = pc.extract_regex(
+            text.filter(pa.array(present)), rf'[\[ ]{param}="(?P<v>(?:[^"\\]|\\.)*)"'
+        )
         value = groups(found, "v")["v"]
         # JunOS writes N/A for a field it does not have.
         value = pc.if_else(pc.equal(value, "N/A"), pa.scalar(None, STR), value)
-        out.put(column, where, value)
+        out.put(column, where[present], value)
 
 
 def handle_structured(

@@ -78,25 +78,20 @@ def parse_block(lines: pa.Array, ctx: Context) -> tuple[Scatter, np.ndarray, np.
 def _rfc5424(out: Scatter, lines: pa.Array, rows: np.ndarray) -> np.ndarray:
     """RFC 5424 lines; returns the mask of those that fit the header grammar."""
     hdr = rfc5424_header(lines)
-    ok = _mask(hdr["matched"])
-    if not ok.any():
-        return ok
-    pick = pa.array(ok)
-    message = slice_from(lines.filter(pick), hdr["header_len"].to_numpy()[ok])
-    h = {k: v.filter(pick) for k, v in hdr.items() if k not in ("matched", "header_len")}
-    _structured_fields(out, rows[ok], h, message)
+    ok = hdr.pop("matched")
+    if ok.any():
+        pick = pa.array(ok)
+        _structured_fields(out, rows[ok], {k: v.filter(pick) for k, v in hdr.items()})
     return ok
 
 
-def _structured_fields(
-    out: Scatter, rows: np.ndarray, h: dict[str, pa.Array], message: pa.Array
-) -> None:
+def _structured_fields(out: Scatter, rows: np.ndarray, h: dict[str, pa.Array]) -> None:
     out.put("ts_text", rows, h["ts"])
     out.put("host.name", rows, h["host"])
     out.put("host.ip", rows, pc.if_else(is_ip(h["host"]), h["host"], pa.scalar(None, STR)))
     if "pri" in h:
         out.put("pri", rows, h["pri"])
-    message = pc.utf8_ltrim(message, "\ufeff")
+    message = pc.utf8_ltrim(h["message"], "\ufeff")
     junos.handle_structured(out, rows, h["app"], h["msgid"], h["sd"], message)
 
 
@@ -132,13 +127,9 @@ def _code_positions(lines: pa.Array) -> np.ndarray:
     """Byte position of the first Cisco ``%FAC-SEV-MNEMONIC:`` of each line, -1 if none.
     The first ``%`` nearly always starts it; the regex search runs only where it does not."""
     first = pc.find_substring(lines, "%").to_numpy(zero_copy_only=False).astype(np.int64)
-    cut = np.full(len(lines), -1, dtype=np.int64)
-    has = np.flatnonzero(first >= 0)
-    if len(has) == 0:
-        return cut
-    ok = _mask(pc.match_substring_regex(lines.take(pa.array(has)), FIRST_PERCENT_CODE))
-    cut[has[ok]] = first[has[ok]]
-    others = has[~ok]
+    at_first = _mask(pc.match_substring_regex(lines, FIRST_PERCENT_CODE))
+    cut = np.where(at_first, first, -1)
+    others = np.flatnonzero(~at_first & (first >= 0))
     if len(others):
         found = pc.find_substring_regex(lines.take(pa.array(others)), HAS_CISCO_CODE)
         cut[others] = found.to_numpy(zero_copy_only=False)
@@ -176,17 +167,11 @@ def _bodies(
     iso = first_true(pc.match_substring_regex(text, STARTS_ISO))
     if len(iso):
         inner = rfc5424_header(text.take(pa.array(iso)))
-        ok = _mask(inner["matched"])
+        ok = inner.pop("matched")
         if ok.any():
             pick = pa.array(ok)
-            sub = text.take(pa.array(iso[ok]))
-            body = slice_from(sub, inner["header_len"].to_numpy()[ok])
-            fields = {
-                k: v.filter(pick)
-                for k, v in inner.items()
-                if k not in ("matched", "header_len", "pri")
-            }
-            _structured_fields(out, rows[idx[iso[ok]]], fields, body)
+            fields = {k: v.filter(pick) for k, v in inner.items() if k != "pri"}
+            _structured_fields(out, rows[idx[iso[ok]]], fields)
             left[iso[ok]] = False
 
     ise = first_true(pc.match_substring_regex(text, aaa.ISE_START))

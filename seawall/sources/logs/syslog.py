@@ -24,7 +24,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawall.sources.logs.columns import STR, Scatter, byte_lengths, groups
+from seawall.sources.logs.columns import (
+    STR,
+    Scatter,
+    byte_lengths,
+    groups,
+    slice_from,
+    split_at,
+)
 
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d{1,9})?"
@@ -88,13 +95,14 @@ LOOSE = rf"(?P<ts>{BSD_TS}|{NXOS_TS}|{ISO_TS})(?: (?P<tz>{ZONE}))?: ?$"
 FIRST_PERCENT_CODE = rf"^[^%]*%{CISCO_CODE} ?:"  # the first % starts a Cisco code
 HAS_CISCO_CODE = rf"%{CISCO_CODE} ?:"
 
-_SD = r"(?:\[(?:[^\]\"\\]|\\.|\"(?:[^\"\\]|\\.)*\")*\])+"
+# RFC 5424 up to MSGID; the structured data after it ends at the first "]" followed by a
+# space or the end (an escaped "\]" inside a value does not end it).
 RFC5424 = (
-    r"^(?P<h>\s*(?:<(?P<pri>\d{1,3})>(?P<ver>\d{1,2})? ?)?"
+    r"^(?P<h>\s*(?:<(?P<pri>\d{1,3})>\d{0,2} ?)?"
     r"(?P<ts>-|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) "
-    r"(?P<host>\S+) (?P<app>\S+) (?P<procid>\S+) (?P<msgid>\S+) "
-    rf"(?P<sd>-|{_SD}) ?)"
+    r"(?P<host>\S+) (?P<app>\S+) \S+ (?P<msgid>\S+) )"
 )
+_SD_END = r"[^\\]\](?: |$)"
 LOOKS_5424 = r"^\s*<\d{1,3}>(?:\d{1,2} ?| )(?:- |\d{4}-\d\d-\d\dT)"
 STARTS_ISO = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
 _IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})$"
@@ -165,42 +173,61 @@ def plain_header(lines: pa.Array, zones: Mapping[str, str]) -> dict[str, pa.Arra
     return out
 
 
+def _valid(values: pa.Array) -> np.ndarray:
+    return values.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _where(mask: np.ndarray, values: pa.Array, otherwise: pa.Array) -> pa.Array:
+    """``values`` where ``mask`` (numpy) holds, else ``otherwise``; cheap when all or none."""
+    if not mask.any():
+        return otherwise
+    if mask.all():
+        return values
+    return pc.if_else(pa.array(mask), values, otherwise)
+
+
 def _resolve(parts: Scatter, zones: Mapping[str, str], coded: bool) -> dict[str, pa.Array]:
     """Header groups -> fields: ``ts``/``tz`` (the device's stamp: the last one),
     ``year_hint``, ``host``, ``hostip``, ``seq``, ``app``, ``pid``, ``pri``, ``node``
     (IOS XR), ``nxos_ts`` and ``cisco_stamp`` (bools)."""
     names = [n for n in _GROUPS if n not in ("host0", "hostip0", "hostip1")]
     g = {name: parts.build(name, STR) for name in [*names, "hostip"]}
+    n = parts.n
+    none = pa.nulls(n, STR)
     ts2, ts1 = g["ts2"], g["ts1"]
-    has_ts2 = ts2.is_valid()
-    ts = pc.coalesce(ts2, ts1)
-    tz = pc.if_else(has_ts2, g["tz2"], g["tz1"])
-    year_hint = pc.if_else(has_ts2, _year_of(ts1), pa.scalar(None, STR))
+    has_ts2, has_ts1 = _valid(ts2), _valid(ts1)
+    ts = _where(has_ts2, ts2, ts1)
+    tz = _where(has_ts2, g["tz2"], g["tz1"])
+    both = has_ts2 & has_ts1
+    year_hint = none
+    if both.any():  # a year on the relay's stamp, none on the device's
+        year_hint = Scatter(n)
+        year_hint.put("y", np.flatnonzero(both), _year_of(ts1.filter(pa.array(both))))
+        year_hint = year_hint.build("y", STR)
     host2, app = g["host2"], g["app"]
-    if not coded:
-        # "host tag: text" (su:, Checkpoint:, junos-ids:) reads like a Cisco origin-id; it
-        # is a program tag when nothing Cisco follows it.
-        tag_like = pc.and_(
-            host2.is_valid(),
-            pc.and_(pc.and_(pc.is_null(ts2), pc.is_null(g["seq2"])), pc.is_null(app)),
-        )
-    else:
-        tag_like = pa.array(np.zeros(len(ts), dtype=bool))
-    # "rtr AEST: %SFF..." names the zone of the first stamp, not a host.
-    zone_word = pc.fill_null(
-        pc.and_(
-            pc.and_(host2.is_valid(), pc.is_null(ts2)),
-            pc.is_in(pc.utf8_upper(host2), value_set=pa.array(sorted(zones), type=STR)),
-        ),
-        False,
-    )
-    tz = pc.if_else(pc.and_(zone_word, pc.is_null(tz)), host2, tz)
-    app = pc.if_else(pc.and_(tag_like, pc.invert(zone_word)), host2, app)
-    host2 = pc.if_else(pc.or_(tag_like, zone_word), pa.scalar(None, STR), host2)
+    has_host2 = _valid(host2)
+    candidates = has_host2 & ~has_ts2
+    tag_like = np.zeros(n, dtype=bool)
+    zone_word = np.zeros(n, dtype=bool)
+    if candidates.any():
+        # "rtr AEST: %SFF..." names the zone of the first stamp, not a host.
+        upper = pc.utf8_upper(host2)
+        zone_word = candidates & _mask(pc.is_in(upper, pa.array(sorted(zones), type=STR)))
+        if not coded:
+            # "host tag: text" (su:, Checkpoint:, junos-ids:) reads like a Cisco origin-id;
+            # it is a program tag when nothing Cisco follows it.
+            tag_like = candidates & ~_valid(g["seq2"]) & ~_valid(app) & ~zone_word
+        tz = _where(zone_word & ~_valid(tz), host2, tz)
+        app = _where(tag_like, host2, app)
+        host2 = _where(tag_like | zone_word, none, host2)
     host = pc.coalesce(host2, g["host1"])
     hostip = g["hostip"]
     for candidate in (g["host1"], host2):
-        hostip = pc.if_else(pc.and_(pc.is_null(hostip), is_ip(candidate)), candidate, hostip)
+        check = ~_valid(hostip) & _valid(candidate)
+        if check.any():
+            looks = np.zeros(n, dtype=bool)
+            looks[check] = _mask(is_ip(candidate.filter(pa.array(check))))
+            hostip = _where(looks, candidate, hostip)
     return {
         "ts": ts,
         "tz": tz,
@@ -213,8 +240,12 @@ def _resolve(parts: Scatter, zones: Mapping[str, str], coded: bool) -> dict[str,
         "pri": g["pri"],
         "node": g["node"],
         "nxos_ts": pc.fill_null(pc.match_substring_regex(ts, r"^\d{4} "), False),
-        "cisco_stamp": pc.or_(has_ts2, g["seq1"].is_valid()),  # a Cisco device stamp or seq
+        "cisco_stamp": pa.array(has_ts2 | _valid(g["seq1"])),  # a Cisco device stamp or seq
     }
+
+
+def _mask(values: pa.Array) -> np.ndarray:
+    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
 
 
 def _year_of(stamps: pa.Array) -> pa.Array:
@@ -222,13 +253,52 @@ def _year_of(stamps: pa.Array) -> pa.Array:
     return groups(found, "y")["y"]
 
 
+_FAST_5424 = r"^<\d{1,3}>\d{1,2} (?:-|\d{4}-\d\d-\d\dT\S+) \S+ \S+ \S+ \S+ "
+
+
+def _5424_fields(lines: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """(pri, ts, host, app, msgid, rest) of RFC 5424 lines and the mask of those read. The
+    usual shape (``<PRI>VER`` then single spaces) is split on spaces; others use the regex."""
+    n = len(lines)
+    parts = Scatter(n)
+    plain = _mask(pc.match_substring_regex(lines, _FAST_5424))
+    rows = np.flatnonzero(plain)
+    if len(rows):
+        tokens = pc.split_pattern(lines.filter(pa.array(plain)), " ", max_splits=6)
+        first = pc.list_element(tokens, 0)
+        pri = pc.split_pattern(pc.utf8_ltrim(first, "<"), ">", max_splits=1)
+        parts.put("pri", rows, pc.list_element(pri, 0))
+        for name, index in (("ts", 1), ("host", 2), ("app", 3), ("msgid", 5), ("rest", 6)):
+            parts.put(name, rows, pc.list_element(tokens, index))
+    other = np.flatnonzero(~plain)
+    matched = plain.copy()
+    if len(other):
+        subset = lines.take(pa.array(other))
+        found = pc.extract_regex(subset, RFC5424)
+        hit = found.is_valid().to_numpy(zero_copy_only=False)
+        g = groups(found, "h", "pri", "ts", "host", "app", "msgid")
+        g["rest"] = slice_from(subset, byte_lengths(g.pop("h")))
+        parts.put_all(other[hit], {k: v.filter(pa.array(hit)) for k, v in g.items()})
+        matched[other[hit]] = True
+    return {k: parts.build(k, STR) for k in ("pri", "ts", "host", "app", "msgid", "rest")}, matched
+
+
 def rfc5424_header(lines: pa.Array) -> dict[str, pa.Array]:
-    """RFC 5424 header fields (``-`` values as null); ``matched`` marks rows that fit."""
-    found = pc.extract_regex(lines, RFC5424)
-    g = groups(found, "h", "pri", "ver", "ts", "host", "app", "procid", "msgid", "sd")
-    out = {k: _nil_dash(g[k]) for k in ("pri", "ts", "host", "app", "procid", "msgid", "sd")}
-    out["header_len"] = pa.array(byte_lengths(g["h"]))
-    out["matched"] = found.is_valid()
+    """RFC 5424 fields (``-`` values as null): ``pri``, ``ts``, ``host``, ``app``, ``msgid``,
+    ``sd``, ``message``; ``matched`` (bool array) marks the lines that fit."""
+    g, matched = _5424_fields(lines)
+    rest = g.pop("rest")
+    first = pc.utf8_slice_codeunits(rest, 0, 1)
+    nil = _mask(pc.equal(first, "-"))
+    opened = _mask(pc.equal(first, "["))
+    end = pc.fill_null(pc.find_substring_regex(rest, _SD_END), -1)
+    closed = opened & (end.to_numpy(zero_copy_only=False) >= 0)
+    sd_len = np.where(closed, end.to_numpy(zero_copy_only=False) + 2, np.where(nil, 1, 0))
+    sd, message = split_at(rest, sd_len)
+    out = {k: _nil_dash(v) for k, v in g.items()}
+    out["sd"] = pc.if_else(pa.array(closed), sd, pa.scalar(None, STR))
+    out["message"] = pc.utf8_ltrim(message, " ")
+    out["matched"] = matched & (nil | closed)
     return out
 
 

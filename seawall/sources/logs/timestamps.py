@@ -120,8 +120,7 @@ class _Bytes:
 
     def at(self, k: np.ndarray | int) -> np.ndarray:
         pos = np.minimum(self.start + k, len(self.data) - 1)
-        inside = np.asarray(k) < self.length
-        return np.where(inside, self.data[pos], 0).astype(np.int64)
+        return np.where(np.asarray(k) < self.length, self.data[pos], 0).astype(np.int64)
 
     def digit(self, k: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
         c = self.at(k)

@@ -95,7 +95,7 @@ def datagram_frame(data: bytes, max_size: int, counters: FrameCounters) -> bytes
 class TcpFramer:
     """Cuts one TCP connection's byte stream into syslog frames (RFC 6587)."""
 
-    __slots__ = ("_buf", "_discarding", "_in_junk", "_long_line", "_skip", "counters", "max_size")
+    __slots__ = ("_buf", "_discarding", "_in_junk", "_skip", "counters", "max_size")
 
     def __init__(self, counters: FrameCounters, max_size: int = DEFAULT_MAX_MESSAGE) -> None:
         self.counters = counters
@@ -104,7 +104,6 @@ class TcpFramer:
         self._skip = 0  # bytes still to skip of an oversize octet-counted frame
         self._discarding = False  # inside an oversize line: drop up to its terminator
         self._in_junk = False  # the current junk run is already counted
-        self._long_line = re.compile(rb"[^\n]{%d}" % (max_size + 1))
 
     def feed(self, data: bytes) -> list[bytes]:
         """Frames completed by ``data`` (possibly none)."""
@@ -147,7 +146,7 @@ class TcpFramer:
                 return [], 0
         if _NOT_PLAIN.search(region):
             return [], 0
-        if len(region) > self.max_size and self._long_line.search(region):
+        if len(region) > self.max_size and max(map(len, region.split(b"\n"))) > self.max_size:
             return [], 0
         try:
             text = region.decode("utf-8")

@@ -269,24 +269,66 @@ def mgmt_acl_external_permit(
 # ---- ST-03: VTY without access-class ---------------------------------------------------------
 
 
-@predicate("vty_without_access_class")
+def _login_services_on(model: DeviceConfig, default_on: Iterable[str]) -> list[str]:
+    """SSH/Telnet servers that take logins: the last on/off statement of each decides (port
+    and allow-list statements do not switch a server on), else the platform default."""
+    on = []
+    for name in ("ssh", "telnet"):
+        statements = [
+            s for s in model.service(name) if s.port is None and "allowed" not in s.options
+        ]
+        if statements:
+            if max(statements, key=lambda s: s.line).enabled:
+                on.append(name)
+        elif name in default_on:
+            on.append(name)
+    return on
+
+
+def _source_restricted(model: DeviceConfig, ctx: AuditContext) -> set[str]:
+    """Login protocols whose sources an allow-list restricts outside the lines: an SSH or
+    Telnet server ACL, or a management-plane list naming peers (IOS XR MPP ``peer address``)
+    whose every entry for the protocol is a specific source."""
+    restricted = set()
+    for service in model.services:
+        if service.name in ("ssh", "telnet") and service.acl:
+            restricted.add(service.name)
+    if any(u.where == "ssh" for u in model.acl_uses):
+        restricted.add("ssh")
+    peers: dict[str, list[str]] = {}
+    for use in model.acl_uses:
+        acl = model.acls.get(use.acl) if use.where == "mpp" else None
+        for entry in acl.entries if acl is not None else ():
+            if entry.action == "permit":
+                peers.setdefault((entry.protocol or "all").lower(), []).append(entry.source)
+    for protocol in ("ssh", "telnet"):
+        sources = peers.get(protocol, []) + peers.get("all", [])
+        if sources and not any(ctx.is_any(source) for source in sources):
+            restricted.add(protocol)
+    return restricted
+
+
+@predicate("vty_without_access_class", implicit_vty={})
 def vty_without_access_class(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
     """VTY lines that accept logins from any source address (no ``access-class in``).
     Lines with ``transport input none`` accept nothing and are skipped; an SSH server ACL
-    (XR ``ssh server ... access-list``, ``ip ssh`` ACL) covers SSH-only lines. An
-    ``ipv6 access-class`` alone filters IPv6 only: IPv4 logins stay open."""
-    ssh_acl = any(u.where == "ssh" for u in model.acl_uses) or any(
-        s.name == "ssh" and s.acl for s in model.services
-    )
-    for line in model.lines:
-        if line.kind != "vty" or line.access_class_in:
+    (XR ``ssh server ... access-list``, ``ip ssh`` ACL) or MPP peers cover SSH-only lines. An
+    ``ipv6 access-class`` alone filters IPv6 only: IPv4 logins stay open.
+
+    ``implicit_vty`` names the dialects whose VTYs exist without a line statement (NX-OS
+    ``line vty``, IOS XR default VTY pool, EOS ``management ssh``), with the login servers
+    on by default: a config stating no VTY line still takes those logins from anywhere."""
+    restricted = _source_restricted(model, ctx)
+    vty = [line for line in model.lines if line.kind == "vty"]
+    for line in vty:
+        if line.access_class_in:
             continue
         transport = line.transport_input
         if transport == ["none"]:
             continue
-        if ssh_acl and transport == ["ssh"]:
+        if transport and set(transport) <= restricted:
             continue
         accepts = " ".join(transport) if transport else "the platform default"
         what = (
@@ -302,6 +344,21 @@ def vty_without_access_class(
                 "transport_input": transport,
                 "access_class_in_v6": line.access_class_in_v6,
             },
+        )
+    implicit: Mapping[str, Any] = params["implicit_vty"]
+    if vty or model.dialect not in implicit:
+        return
+    open_logins = [
+        name
+        for name in _login_services_on(model, implicit[model.dialect])
+        if name not in restricted
+    ]
+    if open_logins:
+        yield Hit(
+            None,
+            f"no VTY line configured: the {model.os or model.dialect} default VTYs take "
+            f"{' and '.join(open_logins)} logins from any source address (no access-class)",
+            {"line_name": None, "transport_input": open_logins, "implicit": True},
         )
 
 

@@ -72,7 +72,7 @@ ACCEPTED_SECTIONS = word_set(
     hw-module l2vpn rsvp multicast-routing telemetry nsr redundancy bfd flowspec ipsla
     track install segment-routing evpn controller frequency ptp explicit-path
     performance-measurement cef license fpd arp ethernet macsec-policy vrf xml usergroup
-    taskgroup vty-pool lacp error-disable statistics alias apply-group aps srlg pce lmp
+    taskgroup lacp error-disable statistics alias apply-group aps srlg pce lmp
     qos spanning-tree object-group environment power exception cli netflow end
     prefix-set route-policy community-set extcommunity-set as-path-set crypto smart udp
     nv l2 mirror pool subscriber dynamic-template ssl nacm ip process watchdog rollback
@@ -110,6 +110,7 @@ class XrParser(XrSections):
             "service": self.service,
             "ntp": self.ntp,
             "line": self.line,
+            "vty-pool": self.vty_pool,
             "ipv4": self.ip,
             "ipv6": self.ip,
             "ethernet-services": self.ethernet_services,

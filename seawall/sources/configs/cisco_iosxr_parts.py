@@ -66,6 +66,8 @@ class XrSections(XrNetwork):
         self.communities: dict[str, SnmpCommunity] = {}
         self.snmp_hosts: dict[tuple[str, str | None], SnmpHost] = {}
         self.host_severity: str | None = None
+        self.line_templates: dict[str, Line] = {}  # ``line template X`` by name
+        self.pool_templates: set[str] = set()  # templates some ``vty-pool`` uses
 
     # --- users -------------------------------------------------------------------------
 
@@ -268,13 +270,14 @@ class XrSections(XrNetwork):
             return
         options: dict[str, str] = {}
         port = to_int(words[2]) if len(words) >= 3 and words[1] == "port" else None
+        line = node.line
         for child in node.children:
             cwords = child.words
             if cwords[0] == "port" and len(cwords) >= 2:
-                port = to_int(cwords[1])
+                port, line = to_int(cwords[1]), child.line  # the port is what findings quote
             elif cwords[0] == "no-tls":
                 options["tls"] = "off"
-        self.m.services.append(Service("gnmi", True, node.line, port=port, options=options))
+        self.m.services.append(Service("gnmi", True, line, port=port, options=options))
         self.accept(node)
 
     def http(self, node: Node) -> None:
@@ -380,6 +383,8 @@ class XrSections(XrNetwork):
         kind = {"console": "console", "aux": "aux"}.get(words[1], "vty")
         entry = Line(" ".join(words[1:]), kind, node.line)
         self.m.lines.append(entry)
+        if words[1] == "template" and len(words) > 2:
+            self.line_templates[words[2]] = entry
         self.accept(node.line)
         for child in node.children:
             w = child.words
@@ -404,6 +409,25 @@ class XrSections(XrNetwork):
             elif head not in LINE_WORDS:
                 continue
             self.accept(child)
+
+    def vty_pool(self, node: Node) -> None:
+        """``vty-pool NAME FIRST LAST [line-template T]``: the VTYs that take a template (a
+        pool without one takes ``line default``)."""
+        words = node.words
+        if words[0] != "no" and "line-template" in words[:-1]:
+            self.pool_templates.add(words[words.index("line-template") + 1])
+        self.accept(node)
+
+    def unused_templates(self) -> None:
+        """A ``line template`` no ``vty-pool`` uses applies to no VTY: it is kept as a line
+        of kind ``template`` (no logins reach it), and its access-class guards nothing."""
+        for name, entry in self.line_templates.items():
+            if name in self.pool_templates:
+                continue
+            entry.kind = "template"
+            self.m.acl_uses = [
+                u for u in self.m.acl_uses if not (u.where == "vty" and u.owner == entry.name)
+            ]
 
     # --- SNMP --------------------------------------------------------------------------
 
@@ -509,6 +533,7 @@ class XrSections(XrNetwork):
             self.accept(node)
 
     def finish(self) -> None:
+        self.unused_templates()
         log = self.m.logging
         if log.trap_level is None:
             log.trap_level = self.host_severity

@@ -156,6 +156,7 @@ def found(model: DeviceConfig, check_id: str, context: AuditContext | None = Non
 
 # Checks whose logic changed since their first release (versions are per check).
 VERSIONS = {
+    "ST-03": 2,  # NX-OS/XR/EOS VTYs that no line statement configures; EOS; XR MPP peers
     "HD-08": 2,  # no-source-interface finding at the first log host (any spelling)
     "HD-14": 2,  # unauthenticated-NTP finding at the first server, also inside a block
 }
@@ -1227,8 +1228,12 @@ def test_corpus_ios_border_router_with_telnet_vty():
             "cisco_ios/batfish_unit_cisco_misc.cfg",
             [("ST-22", "medium", 58), ("ST-22", "medium", 68), ("ST-23", "high", 17)],
         ),
-        # feature bash-shell, feature nxapi without ACL
-        ("cisco_nxos/batfish_nxos_feature.cfg", [("ST-15", "high", 5), ("ST-26", "high", 14)]),
+        # no `line vty` (NX-OS VTYs take SSH from anywhere), feature bash-shell, feature
+        # nxapi without ACL
+        (
+            "cisco_nxos/batfish_nxos_feature.cfg",
+            [("ST-03", "high", None), ("ST-15", "high", 5), ("ST-26", "high", 14)],
+        ),
         # web-management http
         ("juniper_junos/batfish_srx-testbed_junos-srx-1.cfg", [("ST-27", "high", 17)]),
         # allowaccess https ssh on wan1
@@ -1247,7 +1252,6 @@ def test_corpus_ios_border_router_with_telnet_vty():
                 ("ST-01", "high", 110),
                 ("ST-01", "high", 111),
                 ("ST-01", "high", 112),
-                ("ST-03", "high", 8),
                 ("ST-11", "high", 60),
                 ("ST-12", "high", 68),
                 ("ST-12", "high", 69),

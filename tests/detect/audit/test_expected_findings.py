@@ -206,12 +206,12 @@ def test_igp_on_a_loopback_is_no_session() -> None:
     ]
 
 
-@pytest.mark.parametrize(("port", "expected"), [(57400, []), (57777, []), (18443, [("high", 2)])])
+@pytest.mark.parametrize(("port", "expected"), [(57400, []), (57777, []), (18443, [("high", 3)])])
 def test_grpc_ports_are_reported_only_on_campaign_shapes(port: int, expected: list[Any]) -> None:
     # IOS XR takes gRPC on any port of 57344-57999: only the campaign's shapes are news
     text = f"hostname xr1\ngrpc\n port {port}\n no-tls\n"
     found = _findings(text, "cisco_iosxr", "ST-04")
-    assert [(f.severity, f.line) for f in found] == expected  # at the `grpc` block
+    assert [(f.severity, f.line) for f in found] == expected  # at the `port` statement
 
 
 def test_a_clear_text_server_key_is_counted_once() -> None:

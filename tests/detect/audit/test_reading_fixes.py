@@ -45,3 +45,74 @@ def test_a_list_index_in_a_field_path() -> None:
     assert getter("ntp.servers.0.line")(model, model) == 2
     assert getter("ntp.servers.1.line")(model, model) is None
     assert getter("device.logging.hosts.0.address")(None, model) is None
+
+
+# ---- ST-03: VTYs no line statement configures; XR line templates --------------------------
+
+
+def test_nxos_without_line_vty_takes_ssh_from_anywhere() -> None:
+    (hit,) = _findings("hostname n1\nfeature tacacs+\n", "cisco_nxos", "ST-03")
+    assert (hit.severity, hit.line) == ("high", None)
+    assert hit.message == (
+        "no VTY line configured: the NX-OS default VTYs take ssh logins from any source "
+        "address (no access-class)"
+    )
+    telnet = _findings("hostname n1\nno feature ssh\nfeature telnet\n", "cisco_nxos", "ST-03")
+    assert "take telnet logins" in telnet[0].message
+    assert _findings("hostname n1\nno feature ssh\n", "cisco_nxos", "ST-03") == []
+    guarded = (
+        "hostname n1\nip access-list M\n  permit ip 10.0.0.0/8 any\nline vty\n  access-class M in\n"
+    )
+    assert _findings(guarded, "cisco_nxos", "ST-03") == []
+
+
+def test_ios_xr_default_vty_pool_once_a_server_is_on() -> None:
+    assert _findings("hostname xr1\n", "cisco_iosxr", "ST-03") == []  # no SSH/Telnet server
+    ssh = "hostname xr1\nssh server v2\n"
+    assert _lines(_findings(ssh, "cisco_iosxr", "ST-03")) == [("high", None)]
+    acl = ssh + "ssh server vrf default ipv4 access-list MGMT\n"
+    assert _findings(acl, "cisco_iosxr", "ST-03") == []
+    mpp = (
+        ssh + "control-plane\n management-plane\n  inband\n   interface all\n"
+        "    allow SSH peer\n     address ipv4 10.0.0.0/8\n"
+    )
+    assert _findings(mpp, "cisco_iosxr", "ST-03") == []
+    anyone = ssh + "control-plane\n management-plane\n  inband\n   interface all\n    allow SSH\n"
+    assert _lines(_findings(anyone, "cisco_iosxr", "ST-03")) == [("high", None)]
+
+
+def test_ios_xr_template_no_vty_pool_uses_reaches_no_vty() -> None:
+    text = (
+        "hostname xr1\nline template OPEN\n transport input telnet\n"
+        "line template LOCKED\n access-class ingress MGMT\n transport input ssh\n"
+        "vty-pool default 0 4 line-template LOCKED\n"
+        "ipv4 access-list MGMT\n 10 permit ipv4 10.0.0.0 0.0.0.255 any\nssh server v2\n"
+    )
+    assert _findings(text, "cisco_iosxr", "ST-03") == []
+    assert _findings(text, "cisco_iosxr", "HD-01") == []
+    used = text.replace("line-template LOCKED", "line-template OPEN")
+    assert _lines(_findings(used, "cisco_iosxr", "ST-03")) == [("high", 2)]
+    assert _lines(_findings(used, "cisco_iosxr", "HD-01")) == [("high", 2)]
+
+
+def test_ios_xr_session_timeout_is_not_the_exec_idle_timeout() -> None:
+    # session-timeout closes idle outgoing connections; exec-timeout (default 10 min) logs
+    # an idle session out
+    text = "hostname xr1\nline default\n session-timeout 30\n access-class ingress M\n"
+    assert _findings(text, "cisco_iosxr", "HD-11") == []
+    longer = text.replace("session-timeout 30", "exec-timeout 30 0")
+    assert _lines(_findings(longer, "cisco_iosxr", "HD-11")) == [("low", 2)]
+
+
+def test_eos_ssh_is_on_by_default() -> None:
+    assert _lines(_findings("hostname a1\n", "arista_eos", "ST-03")) == [("high", None)]
+    block = "hostname a1\nmanagement ssh\n   idle-timeout 5\n"
+    (hit,) = _findings(block, "arista_eos", "ST-03")
+    assert (hit.line, hit.message) == (
+        2,
+        "line management ssh has no access-class: logins (ssh) accepted from any source address",
+    )
+    acl = "hostname a1\nmanagement ssh\n   ip access-group MGMT in\n"
+    assert _findings(acl, "arista_eos", "ST-03") == []
+    off = "hostname a1\nmanagement ssh\n   shutdown\n"
+    assert _findings(off, "arista_eos", "ST-03") == []

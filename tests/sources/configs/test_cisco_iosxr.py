@@ -112,7 +112,7 @@ def test_user_in_root_lr_is_admin() -> None:
     assert model.captures == []
     services = [(s.name, s.line, s.port, s.vrf, s.options) for s in model.services]
     assert services == [
-        ("gnmi", 201, 57777, None, {}),
+        ("gnmi", 202, 57777, None, {}),  # at its ` port 57777` statement
         ("netconf", 207, None, None, {"transport": "tty"}),
         ("netconf", 209, None, None, {"transport": "ssh"}),
         ("ssh", 212, None, None, {"version": "2"}),
@@ -198,10 +198,14 @@ def test_banner_with_hash_delimiter_and_old_style_statements() -> None:
     model = parse("ciscoconfparse_sample_01.iosxr")
     assert model.hostname == "FOOS-DKS"
     assert model.flags == {"login_banner": True, "cdp_global": True}
-    templates = [(l.name, l.access_class_in, l.transport_input) for l in model.lines]  # noqa: E741
+    templates = [(l.name, l.kind, l.access_class_in, l.transport_input) for l in model.lines]  # noqa: E741
+    # `vty-pool default 0 15 line-template SSH-TELNET`: only that template reaches the VTYs
     assert templates == [
-        ("template SSH", None, ["ssh"]),
-        ("template SSH-TELNET", "4", ["ssh", "telnet"]),
+        ("template SSH", "template", None, ["ssh"]),
+        ("template SSH-TELNET", "vty", "4", ["ssh", "telnet"]),
+    ]
+    assert [(u.acl, u.owner) for u in model.acl_uses if u.where == "vty"] == [
+        ("4", "template SSH-TELNET")
     ]
     server = model.aaa.servers[0]  # keyless host: the global ``tacacs-server key 7`` applies
     assert (server.address, server.port, server.key_type) == ("100.2.3.8", 149, "7")

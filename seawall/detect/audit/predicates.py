@@ -1090,8 +1090,9 @@ def _type_word(secret_type: str | None) -> str:
 def weak_local_secrets(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
-    """Local passwords/secrets of users, enable and lines in weak types: clear text, type 7
-    and no password -> high; type 5 (MD5) -> medium (NSA: use type 8 or 9)."""
+    """Local passwords/secrets of users, lines and the device-wide ``secret_kinds`` (enable,
+    ASA ``passwd`` login) in weak types: clear text, type 7 and no password -> high; type 5
+    (MD5) -> medium (NSA: use type 8 or 9)."""
     high = set(params["high_types"])
     medium = set(params["medium_types"])
 
@@ -1122,9 +1123,10 @@ def weak_local_secrets(
             continue
         severity = grade(secret.secret_type)
         if severity is not None:
+            owner = f" ({secret.owner})" if secret.owner else ""
             yield Hit(
                 secret.line,
-                f"{secret.kind} secret stored as {_type_word(secret.secret_type)}",
+                f"{secret.kind}{owner} secret stored as {_type_word(secret.secret_type)}",
                 {"kind": secret.kind, "secret_type": secret.secret_type},
                 severity=severity,
             )

@@ -17,6 +17,7 @@ from seawall.records.config import (
     Capture,
     DeviceConfig,
     Interface,
+    Line,
     LogHost,
     Service,
     SnmpHost,
@@ -35,7 +36,7 @@ ASA_TOP = vocab.words(
     filter threat-detection dhcpd dhcprelay group-policy webvpn policy-map class-map
     service-policy prompt call-home command-alias xlate ftp clock dns failover
     monitor-interface license vpn-addr-assign object object-group same-security-traffic sysopt
-    terminal jumbo-frame firewall mac-address flow-export console management-access service
+    terminal jumbo-frame firewall mac-address flow-export management-access service
     domain-name end auto-update context admin-context config-url allocate-interface
     compression scansafe anyconnect tls-proxy phone-proxy media-termination ctl-file ssl vpn
     vpdn wccp multicast-routing route-map prefix-list crashinfo coredump
@@ -76,11 +77,19 @@ def h_hostname(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
 
 
 def h_passwd(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
-    """``passwd X [encrypted]``: the login password of Telnet/SSH without AAA."""
+    """``passwd X [encrypted]``: the login password of Telnet/SSH without AAA (a ``login``
+    secret, as a line password would be)."""
     if len(words) > 1 and not negated:
         stored = users.ASA_STORAGE.get(words[2], "unknown") if len(words) > 2 else "plain"
-        ctx.secret("other", stored, node.line, "passwd")
+        ctx.secret("login", stored, node.line, "passwd")
     return ctx.ok(node)
+
+
+def _session_line(ctx: Ctx, name: str, kind: str, node: Node, words: list[str]) -> None:
+    """``ssh|telnet|console timeout N``: the idle timeout (minutes) of that kind of admin
+    session, the ASA's counterpart of a line's exec-timeout."""
+    if len(words) > 2 and words[1] == "timeout" and words[2].isdigit():
+        ctx.m.lines.append(Line(name, kind, node.line, exec_timeout_seconds=int(words[2]) * 60))
 
 
 def h_password_policy(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
@@ -208,6 +217,8 @@ def h_remote_access(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bo
             ctx.m.services.append(
                 Service(protocol, True, node.line, interface=nameif, options={"allowed": prefix})
             )
+    elif words[1] == "timeout" and not negated:
+        _session_line(ctx, protocol, "vty", node, words)
     elif protocol == "ssh" and words[1] == "version" and len(words) > 2:
         ctx.m.flags["ssh_version"] = words[2]
     elif protocol == "ssh" and words[1:3] == ["scopy", "enable"]:
@@ -232,6 +243,12 @@ def h_http(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
         ctx.m.services.append(
             Service("https", True, node.line, interface=nameif, options={"allowed": prefix})
         )
+    return ctx.ok(node)
+
+
+def h_console(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    if not negated:
+        _session_line(ctx, "console", "console", node, words)
     return ctx.ok(node)
 
 
@@ -398,6 +415,7 @@ TABLE: dict[str, Handler] = {
     "telnet": h_remote_access,
     "http": h_http,
     "rest-api": h_rest_api,
+    "console": h_console,
     "aaa": h_aaa,
     "aaa-server": h_aaa_server,
     "logging": h_logging,

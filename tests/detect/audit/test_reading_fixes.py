@@ -116,3 +116,25 @@ def test_eos_ssh_is_on_by_default() -> None:
     assert _findings(acl, "arista_eos", "ST-03") == []
     off = "hostname a1\nmanagement ssh\n   shutdown\n"
     assert _findings(off, "arista_eos", "ST-03") == []
+
+
+# ---- ASA: the legacy login password and the admin session timeouts ------------------------
+
+
+def test_asa_passwd_is_a_local_password() -> None:
+    text = "ASA Version 9.0(3)\nhostname fw\npasswd 2KFQnbNIdI.2KYOU encrypted\n"
+    (hit,) = _findings(text, "cisco_asa", "HD-03")
+    assert (hit.severity, hit.line) == ("medium", 3)
+    assert hit.message == "login (passwd) secret stored as type 5 (MD5 crypt)"
+    assert "2KFQ" not in hit.evidence["config"]
+    clear = "ASA Version 9.0(3)\nhostname fw\npasswd cisco\n"
+    assert _lines(_findings(clear, "cisco_asa", "HD-03")) == [("high", 3)]
+
+
+def test_asa_session_timeouts_are_idle_timeouts() -> None:
+    text = "hostname fw\nssh timeout 60\ntelnet timeout 5\nconsole timeout 0\n"
+    found = _findings(text, "cisco_asa", "HD-11")
+    assert [(f.line, f.message) for f in found] == [
+        (2, "line ssh: exec-timeout 3600 s (0 = never)"),
+        (4, "line console: exec-timeout 0 s (0 = never)"),
+    ]

@@ -79,7 +79,14 @@ def test_real_asa() -> None:
     ]
     assert [(s.kind, s.secret_type, s.owner) for s in model.secrets] == [
         ("enable", "5", None),
-        ("other", "5", "passwd"),
+        ("login", "5", "passwd"),  # the Telnet/SSH login password
+    ]
+    # ``telnet|ssh|console timeout N``: idle timeouts of the admin sessions, in minutes
+    sessions = [(x.name, x.kind, x.exec_timeout_seconds, x.line) for x in model.lines]
+    assert sessions == [
+        ("telnet", "vty", 300, 339),
+        ("ssh", "vty", 3600, 343),
+        ("console", "console", 300, 345),
     ]
     services = [(s.name, s.interface, s.options.get("allowed"), s.line) for s in model.services]
     assert services == [

@@ -27,11 +27,6 @@ def as_string_array(lines: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Arr
     return pc.cast(lines, STR)
 
 
-def nonempty(values: pa.Array) -> pa.Array:
-    """Empty strings (regex groups that did not take part) become nulls."""
-    return pc.if_else(pc.greater(pc.binary_length(values), 0), values, pa.scalar(None, STR))
-
-
 def groups(struct: pa.StructArray, *names: str) -> dict[str, pa.Array]:
     """Named groups of an ``extract_regex`` result; empty groups and failed rows are null."""
     valid = struct.is_valid()
@@ -127,10 +122,6 @@ class Scatter:
     def put_all(self, rows: np.ndarray, columns: Mapping[str, pa.Array]) -> None:
         for name, values in columns.items():
             self.put(name, rows, values)
-
-    def put_scalar(self, name: str, rows: np.ndarray, value: object, type_: pa.DataType) -> None:
-        if len(rows):
-            self.put(name, rows, pa.array(np.full(len(rows), value), type=type_))
 
     def names(self) -> list[str]:
         return list(self._pieces)

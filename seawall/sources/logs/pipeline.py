@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawall.sources.logs import aaa, cisco, junos
-from seawall.sources.logs.columns import STR, Scatter, groups, slice_from, split_at
+from seawall.sources.logs.columns import (
+    STR,
+    Scatter,
+    byte_lengths,
+    groups,
+    slice_from,
+    split_at,
+)
 from seawall.sources.logs.syslog import (
     FIRST_PERCENT_CODE,
     HAS_CISCO_CODE,
@@ -158,10 +165,8 @@ def _bodies(
     text: pa.Array,
     understood: np.ndarray,
 ) -> np.ndarray:
-    """Messages without a Cisco code, by what they start with."""
-    idx = np.arange(len(rows))
-    app = h["app"]
-    left = np.ones(len(idx), dtype=bool)
+    """Messages without a Cisco code, by what they start with; returns the rows left."""
+    left = np.ones(len(rows), dtype=bool)
 
     # JunOS relayed over BSD syslog: "junos-ids: 2017-08-24T04:58:58.724Z host RT_IDS - ..."
     iso = first_true(pc.match_substring_regex(text, STARTS_ISO))
@@ -171,13 +176,13 @@ def _bodies(
         if ok.any():
             pick = pa.array(ok)
             fields = {k: v.filter(pick) for k, v in inner.items() if k != "pri"}
-            _structured_fields(out, rows[idx[iso[ok]]], fields)
+            _structured_fields(out, rows[iso[ok]], fields)
             left[iso[ok]] = False
 
     ise = first_true(pc.match_substring_regex(text, aaa.ISE_START))
     ise = ise[left[ise]]
     if len(ise):
-        ok = aaa.handle_ise(out, rows[idx[ise]], text.take(pa.array(ise)))
+        ok = aaa.handle_ise(out, rows[ise], text.take(pa.array(ise)))
         left[ise[ok]] = False
 
     cand = np.flatnonzero(left)
@@ -187,35 +192,28 @@ def _bodies(
         if tagged.any():
             where = cand[tagged]
             prefix = groups(found.filter(pa.array(tagged)), "p")["p"]
+            body = slice_from(text.take(pa.array(where)), byte_lengths(prefix))
             tags = pc.utf8_rtrim(prefix, ": ")
-            body = slice_from(
-                text.take(pa.array(where)),
-                pc.binary_length(prefix).to_numpy(zero_copy_only=False).astype(np.int64),
-            )
-            junos.handle_tagged(out, rows[idx[where]], tags, body, app.take(pa.array(where)))
+            junos.handle_tagged(out, rows[where], tags, body, h["app"].take(pa.array(where)))
             left[where] = False
 
     # Plain text after a header with a stamp or a PRI: recognised framing, text kept.
     cand = np.flatnonzero(left)
     if len(cand):
-        sel = pa.array(idx[cand])
-        stamped = pc.or_(h["ts"].take(sel).is_valid(), h["pri"].take(sel).is_valid())
-        ok = _mask(stamped)
+        at = pa.array(cand)
+        ok = _mask(pc.or_(h["ts"].take(at).is_valid(), h["pri"].take(at).is_valid()))
         if ok.any():
-            where = cand[ok]
-            w = pa.array(idx[where])
+            where = pa.array(cand[ok])
             fmt = pc.if_else(
-                h["nxos_ts"].take(w),
+                h["nxos_ts"].take(where),
                 "cisco_nxos",
                 pc.if_else(
-                    h["cisco_stamp"].take(w),
+                    h["cisco_stamp"].take(where),
                     "cisco_ios",
-                    pc.if_else(h["pid"].take(w).is_valid(), "rfc3164", "other"),
+                    pc.if_else(h["pid"].take(where).is_valid(), "rfc3164", "other"),
                 ),
             )
-            junos.handle_plain(
-                out, rows[idx[where]], text.take(pa.array(where)), app.take(pa.array(where)), fmt
-            )
-            left[where] = False
-    understood[rows[idx[~left]]] = True
-    return rows[idx[left]]
+            junos.handle_plain(out, rows[cand[ok]], text.take(where), h["app"].take(where), fmt)
+            left[cand[ok]] = False
+    understood[rows[~left]] = True
+    return rows[left]

@@ -1,18 +1,19 @@
 """Syslog framing: RFC 3164 / Cisco headers and RFC 5424 headers, column-wise.
 
-One RE2 pattern reads every header shape seen from routers and switches, a run of optional
-parts in a fixed order::
+One RE2 pattern (``HEADER``) reads every header shape seen from routers and switches, a run
+of optional parts in a fixed order::
 
     <PRI> [: ] [TS1 [ZONE:]] [HOST1 [[ip]] [:]] [SEQ:] [HOST2:] [SEQ:] [NODE:] [*|.]TS2 [ZONE]:
-    [app[pid]:] [%FAC-SEV-MNEMONIC:]
+    [app[pid]:]
 
 which covers ``<189>2360957: Jan  6 2022 20:52:12.861: %SYS-5-CONFIG_I: ...``,
 ``Feb  8 04:00:48 192.168.100.2 585917: Feb  8 04:00:47.272: %SEC-6-...``,
 ``<187>May  2 15:21:27 10.100.0.33 : 2023 May  2 15:21:27.206 UTC: ...`` (NX-OS),
 ``<190>Oct 7 07:19:44 rtr RP/0/RP0/CPU0:Oct 7 07:19:43.630 UTC: ipv4_acl_mgr[310]: %ACL-...``
 (IOS XR), ``Mar  1 12:00:00 router sshd[1234]: SSHD_LOGIN_FAILED: ...`` (JunOS BSD) and the
-plain ``Oct 11 22:14:15 host su: ...``. The whole matched header is captured too, so the
-message is the line from the header's length on (no second capture of long text).
+plain ``Oct 11 22:14:15 host su: ...``. RE2 extracts groups much faster from small patterns,
+so the common shapes have their own (``FAST_*``) and the general one reads only what they
+leave. Cisco lines are cut at their ``%CODE`` first, so header patterns see the header alone.
 """
 
 from __future__ import annotations

@@ -99,16 +99,20 @@ def send(transport: str, port: int, n: int, rate: int, connections: int) -> None
                         time.sleep(ahead)
         return
     per = n // connections
-    block = b"".join(line + b"\n" for line in lines)
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
-    count = len(lines)
+    step = 500  # lines per write on each connection
+    start = time.perf_counter()
     sent = 0
     while sent < per:
-        take = min(count, per - sent)
-        payload = block if take == count else b"".join(line + b"\n" for line in lines[:take])
+        take = min(step, per - sent)
+        payload = b"".join(lines[(sent + i) % len(lines)] + b"\n" for i in range(take))
         for sock in socks:
             sock.sendall(payload)
         sent += take
+        if rate:
+            ahead = sent * connections / rate - (time.perf_counter() - start)
+            if ahead > 0:
+                time.sleep(ahead)
     for sock in socks:
         sock.close()
 
@@ -117,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
     parser.add_argument("--messages", type=int, default=300_000)
-    parser.add_argument("--rate", type=int, default=0, help="UDP messages/s offered (0: flat out)")
+    parser.add_argument("--rate", type=int, default=0, help="messages/s offered (0: flat out)")
     parser.add_argument("--connections", type=int, default=4, help="TCP connections")
     parser.add_argument("--parser", choices=["real", "none"], default="real")
     parser.add_argument("--rules", action="store_true", help="run the log detectors too")
@@ -139,6 +143,7 @@ def main() -> None:
             ),
             detectors=None if args.rules else [],
             parser=store_only if args.parser == "none" else None,
+            on_error=lambda text: print(f"error: {text}", file=sys.stderr),
         ).start()
         port = collector.listeners[0].port
         kernel_before = udp_rcvbuf_errors()
@@ -188,6 +193,7 @@ def main() -> None:
                 "parsed": summary["parsed"],
                 "unknown": summary["unknown"],
                 "batches": summary["batcher"]["batches"],
+                "failed_batches": summary["batcher"]["errors"],
                 "seconds": round(finished, 3),
                 "processed_per_second": round(processed / finished),
                 "batcher_cpu_us_per_message": round(cpu / max(processed, 1) * 1e6, 2),

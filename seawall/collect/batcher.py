@@ -34,6 +34,7 @@ from seawall.sources.base import SourceResult
 from seawall.store import EmbeddedStore
 
 SOURCE_NAME = "live-syslog"
+DETECT_PAUSE_RATIO = 1.0  # pause after a rules run, relative to how long it took
 MAX_SENDERS_REPORTED = 50
 
 
@@ -121,6 +122,8 @@ class Batcher:
         self.counters = BatchCounters()
         self._window: deque[tuple[float, pa.Table]] = deque()
         self.alerts = AlertTracker()
+        self._detect_pending = False  # events arrived since the rules last ran
+        self._next_detect = 0.0  # monotonic time before which the rules do not run again
         self._stopping = False
 
     def stop(self) -> None:
@@ -141,18 +144,21 @@ class Batcher:
                 if stopping or woken or now >= deadline:  # woken: a full batch is waiting
                     self.process(self.handoff.take(), store)
                     deadline = time.monotonic() + self.options.batch_seconds
+                self.detect_if_due(store)
                 if self.on_stats and now >= next_stats:
                     self.on_stats()
                     next_stats = now + stats_every
                 if stopping:
                     # Receivers are closed before stop() is called: one last take suffices.
                     self.process(self.handoff.take(), store)
+                    self.detect_if_due(store, force=True)
                     return
         finally:
             store.close()
 
     def process(self, messages: Pending, store: EmbeddedStore) -> None:
-        """One batch: store it per listener, then run the rules over the window."""
+        """One batch: store it per listener, then run the rules over the window (unless
+        the last run asks for a pause, see :meth:`detect_if_due`)."""
         if not len(messages):
             return
         started = time.monotonic()
@@ -165,13 +171,26 @@ class Batcher:
             except Exception as exc:  # one bad batch must not stop the collector
                 self.counters.errors += 1
                 self._report_error(f"batch from {self.listeners[index]} not stored: {exc!r}")
-        if new_rows:
-            try:
-                self._detect(store)
-            except Exception as exc:
-                self.counters.errors += 1
-                self._report_error(f"rules failed on the window: {exc!r}")
+        self._detect_pending = self._detect_pending or new_rows > 0
+        self.detect_if_due(store)
         self.counters.last_batch_seconds = time.monotonic() - started
+
+    def detect_if_due(self, store: EmbeddedStore, *, force: bool = False) -> None:
+        """Run the rules over the window if new events came and the pause after the last run
+        is over. The pause is as long as that run took, so rules over a large window take at
+        most half the batcher's time and storing keeps pace; alerts then come a little later
+        instead of events being dropped."""
+        if not self._detect_pending or (not force and time.monotonic() < self._next_detect):
+            return
+        self._detect_pending = False
+        started = time.monotonic()
+        try:
+            self._detect(store)
+        except Exception as exc:
+            self.counters.errors += 1
+            self._report_error(f"rules failed on the window: {exc!r}")
+        finished = time.monotonic()
+        self._next_detect = finished + (finished - started) * DETECT_PAUSE_RATIO
 
     def _store_batch(self, listener: ListenerSpec, batch: Pending, store: EmbeddedStore) -> int:
         """Parse one listener's messages, store them as one input, add them to the window."""

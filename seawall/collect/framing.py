@@ -228,20 +228,18 @@ class TcpFramer:
             self._in_junk = False
             term = _TERMINATOR.search(buf, pos)
             if term is None:
-                if end - pos > self.max_size:
+                if end - pos > self.max_size + 1:  # + 1: the CR of a CRLF may be in
                     counters.oversize += 1
                     self._discarding = True
                     return end
                 return pos  # wait for the terminator
-            stop = term.start()
-            if stop - pos > self.max_size:
+            frame = bytes(buf[pos : term.start()]).rstrip(_TRAILING)
+            if len(frame) > self.max_size:
                 counters.oversize += 1
-            else:
-                frame = bytes(buf[pos:stop]).rstrip(_TRAILING)
-                if frame:
-                    counters.received += 1
-                    counters.line_frames += 1
-                    frames.append(frame)
+            elif frame:
+                counters.received += 1
+                counters.line_frames += 1
+                frames.append(frame)
             pos = term.end()
         return pos
 

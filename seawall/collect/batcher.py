@@ -34,7 +34,6 @@ from seawall.sources.base import SourceResult
 from seawall.store import EmbeddedStore
 
 SOURCE_NAME = "live-syslog"
-DETECT_PAUSE_RATIO = 1.0  # pause after a rules run, relative to how long it took
 MAX_SENDERS_REPORTED = 50
 
 
@@ -60,6 +59,7 @@ class BatchOptions:
     window_seconds: float = 600.0  # how far back rules see (sequences, thresholds)
     window_max_rows: int = 1_000_000  # memory bound of the window, oldest batches go first
     stats_seconds: float = 10.0  # period of the stats callback (0: never)
+    detect_pause_ratio: float = 1.0  # pause after a rules run, relative to how long it took
 
 
 @dataclass(slots=True)
@@ -190,7 +190,7 @@ class Batcher:
             self.counters.errors += 1
             self._report_error(f"rules failed on the window: {exc!r}")
         finished = time.monotonic()
-        self._next_detect = finished + (finished - started) * DETECT_PAUSE_RATIO
+        self._next_detect = finished + (finished - started) * self.options.detect_pause_ratio
 
     def _store_batch(self, listener: ListenerSpec, batch: Pending, store: EmbeddedStore) -> int:
         """Parse one listener's messages, store them as one input, add them to the window."""

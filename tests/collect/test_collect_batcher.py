@@ -22,7 +22,9 @@ UDP = parse_listener("udp://127.0.0.1:5514")
 TCP = parse_listener("tcp://127.0.0.1:5514")
 
 
-def batcher(store: Path, window: float = 600.0, detectors: tuple[str, ...] = ()) -> Batcher:
+def batcher(
+    store: Path, window: float = 600.0, detectors: tuple[str, ...] = (), pause: float = 0.0
+) -> Batcher:
     seen: list[Alert] = []
     made = Batcher(
         handoff=HandOff(1000, 1000),
@@ -31,7 +33,7 @@ def batcher(store: Path, window: float = 600.0, detectors: tuple[str, ...] = ())
         parser=prefix_parser,
         ctx=DetectContext(),
         detectors=list(detectors),
-        options=BatchOptions(window_seconds=window),
+        options=BatchOptions(window_seconds=window, detect_pause_ratio=pause),
         on_alert=seen.append,
     )
     made.seen = seen  # type: ignore[attr-defined]
@@ -178,3 +180,23 @@ def test_alert_tracker_reports_each_finding_once() -> None:
     new, _ = tracker.update([_alert(100, 110), _alert(15, 30, device="r2")])
     assert len(new) == 2
     assert (tracker.reported, tracker.continued) == (3, 1)
+
+
+def _slow_probe(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
+    time.sleep(0.3)
+    return _probe(tables, ctx)
+
+
+def test_rules_pause_after_a_long_run_and_the_stop_evaluates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = DetectorSpec(name="slow_probe", fn=_slow_probe, attack=(), description="slow")
+    monkeypatch.setitem(REGISTRY, "slow_probe", spec)
+    with EmbeddedStore(tmp_path) as store:
+        run = batcher(tmp_path, detectors=("slow_probe",), pause=1.0)
+        run.process(messages("<13>step1"), store)  # rules run (0.3 s): pause 0.3 s
+        run.process(messages("<13>step2"), store)  # stored, rules not yet
+        assert run.seen == []  # type: ignore[attr-defined]
+        assert store.query("SELECT count(*) AS n FROM log").to_pylist() == [{"n": 2}]
+        run.detect_if_due(store, force=True)  # what the stop does
+    assert [a.rule_id for a in run.seen] == ["probe.sequence"]  # type: ignore[attr-defined]

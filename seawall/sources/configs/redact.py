@@ -26,6 +26,10 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(?:ENC\s+)?)(?!(?:encrypted|clear|hmac-\S+|<redacted>|strength-check|min-length|"
         r"policy|lifetime|reuse-interval|history|aging)(?:\s|$))" + _VALUE,
         r"(\bmd5\s+(?:\d\s+)?)(?!(?:<redacted>|key-string|encrypted|clear)(?:\s|$))" + _VALUE,
+        # OSPFv3 IPsec: ``... spi N [esp ALG [T] ENCKEY] md5|sha1 [T] AUTHKEY``.
+        r"(\bspi\s+\d+\b.*?\b(?:md5|sha1)\s+(?:\d\s+)?)(?!(?:\d\s+)?<redacted>)" + _VALUE,
+        r"(\bspi\s+\d+\s+esp\s+(?:des|3des|aes-cbc|aes)(?:\s+\d{3})?\s+(?:\d\s+)?)"
+        r"(?!(?:md5|sha1|<redacted>)(?:\s|$))" + _VALUE,
         r"((?<![\w-])(?:server-)?key\s+(?:\d\s+)?)(?!(?:rsa|dsa|ec|ecdsa|exchange|generate|"
         r"chain|config-key|md5|sha\S*|encrypted|clear|hmac-\S+|<redacted>|\d+\b))" + _VALUE,
         r"(\bcrypto isakmp key\s+(?:\d\s+)?)" + _VALUE,
@@ -70,6 +74,7 @@ _TRIGGERS = (
     "://",
     "snmp-server host",
     "rmon",
+    "spi ",
 )
 
 

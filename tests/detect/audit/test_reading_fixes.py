@@ -138,3 +138,21 @@ def test_asa_session_timeouts_are_idle_timeouts() -> None:
         (2, "line ssh: exec-timeout 3600 s (0 = never)"),
         (4, "line console: exec-timeout 0 s (0 = never)"),
     ]
+
+
+# ---- IOS OSPFv3 ------------------------------------------------------------------------
+
+
+def test_ios_ospfv3_adjacency_and_clear_ipsec_key() -> None:
+    text = (
+        "version 15.4\nhostname r1\nservice password-encryption\n"
+        "interface Gi1\n ipv6 address 2001:db8::1/64\n ipv6 ospf 1 area 0\n"
+        "interface Gi2\n ipv6 address 2001:db8:1::1/64\n ipv6 ospf 1 area 0\n"
+        " ipv6 ospf authentication ipsec spi 256 sha1 0 0123456789abcdef0123456789abcdef01234567\n"
+    )
+    assert [(f.line, f.message) for f in _findings(text, "cisco_ios", "HD-15")] == [
+        (4, "ospfv3 neighbor Gi1 without authentication")
+    ]
+    (key,) = _findings(text, "cisco_ios", "HD-04")
+    assert (key.line, key.message) == (10, "ospf-key (Gi2) stored as clear text (type 0)")
+    assert "0123456789" not in key.evidence["config"]

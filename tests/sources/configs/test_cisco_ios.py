@@ -642,3 +642,54 @@ def test_macro_bodies_are_not_statements() -> None:
     assert [(i.name, i.shutdown) for i in model.interfaces] == [("Gi1", True)]
     unclosed = parse_config_text("macro name X\nfrobnicate\n", "m.cfg", "cisco_ios").model
     assert unclosed is not None and unclosed.unknown_lines == [2]  # nothing hidden
+
+
+def test_ospfv3_adjacencies_and_ipsec_keys() -> None:
+    model = parse("ciscoconfparse_sample_08.ios")
+    v3 = [
+        (p.neighbor, p.line, p.authenticated) for p in model.routing_peers if p.protocol == "ospfv3"
+    ]
+    # `ipv6 ospf 11 area 0` everywhere; `passsive-interface` (sic) is no passive-interface;
+    # ESP with null encryption and an MD5 key authenticates the other three links
+    assert v3 == [
+        ("FastEthernet0/0", 232, False),
+        ("FastEthernet0/1", 280, True),
+        ("FastEthernet1/0", 304, True),
+        ("Dialer1", 331, True),
+    ]
+    keys = [(s.secret_type, s.line, s.owner) for s in model.secrets if s.kind == "ospf-key"]
+    assert keys == [
+        ("plain", 289, "FastEthernet0/1"),
+        ("plain", 313, "FastEthernet1/0"),
+        ("plain", 358, "Dialer1"),
+    ]
+
+
+def test_ospfv3_crafted_forms() -> None:
+    text = (
+        "hostname r\n"
+        "interface Gi1\n ip address 10.0.0.1 255.255.255.252\n ip ospf 1 area 0\n"
+        " ipv6 ospf 1 area 0\n ipv6 ospf authentication ipsec spi 500 md5 7 0822455D0A16\n"
+        "interface Gi2\n ospfv3 2 ipv6 area 1\n"
+        "interface Gi3\n ospfv3 2 ipv6 area 1\n ospfv3 authentication null\n"
+        "interface Gi4\n ospfv3 2 ipv6 area 0\n"
+        "interface Gi5\n ospfv3 2 ipv6 area 0\n"
+        "router ospf 1\n"
+        "router ospfv3 2\n area 1 encryption ipsec spi 300 esp null sha1 0 1234567890abcdef\n"
+        " address-family ipv6 unicast\n  passive-interface Gi5\n"
+    )
+    model = parse_config_text(text, "r.cfg", "cisco_ios").model
+    assert model is not None and model.unknown_lines == []
+    peers = [(p.protocol, p.neighbor, p.authenticated) for p in model.routing_peers]
+    assert peers == [
+        ("ospf", "Gi1", False),  # the OSPFv3 IPsec key does not authenticate OSPFv2
+        ("ospfv3", "Gi1", True),
+        ("ospfv3", "Gi2", True),  # area 1 is encrypted (and so authenticated) by the process
+        ("ospfv3", "Gi3", False),  # `authentication null` overrides the area
+        ("ospfv3", "Gi4", False),
+    ]
+    assert [(s.secret_type, s.line, s.owner) for s in model.secrets] == [
+        ("7", 6, "Gi1"),
+        ("plain", 18, "area 1"),
+    ]
+    assert "1234567890abcdef" not in json.dumps(model.to_dict(include_text=True))

@@ -166,6 +166,18 @@ def test_fortios_blocks_become_paths() -> None:
             "crypto isakmp key <redacted> address 1.2.3.4",
         ),
         ("ip ospf message-digest-key 1 md5 7 XYZ", "ip ospf message-digest-key 1 md5 7 <redacted>"),
+        (
+            " ospfv3 authentication ipsec spi 500 sha1 0 0123456789ABCDEF",
+            " ospfv3 authentication ipsec spi 500 sha1 0 <redacted>",
+        ),
+        (
+            " ipv6 ospf encryption ipsec spi 9 esp aes-cbc 128 0 ENCKEY sha1 7 AUTHKEY",
+            " ipv6 ospf encryption ipsec spi 9 esp aes-cbc 128 0 <redacted> sha1 7 <redacted>",
+        ),
+        (
+            " area 1 encryption ipsec spi 3 esp null md5 0 K",
+            " area 1 encryption ipsec spi 3 esp null md5 0 <redacted>",
+        ),
         ("    set password ENC SH2abc", "    set password ENC <redacted>"),
         (" key encrypted 0822455D0A16", " key encrypted <redacted>"),
         (" password clear hunter2", " password clear <redacted>"),

@@ -22,6 +22,8 @@ class IfaceRouting:
     ospf_auth: str | None = None  # message-digest | null | key-chain | simple
     ospf_key: bool = False
     ospf_area: str | None = None  # ``ip ospf N area X``
+    ospf3_area: str | None = None  # ``ipv6 ospf N area X`` / ``ospfv3 N ipv6 area X``
+    ospf3_auth: str | None = None  # ipsec | key-chain | null (OSPFv3 IPsec/keychain auth)
     eigrp_auth: bool = False
     isis: bool = False
     isis_auth: bool = False

@@ -230,11 +230,38 @@ def _ipv6(ctx: Ctx, iface: Interface, node: Node, words: list[str], neg: bool) -
         if not neg:
             ctx.policy_refs.append((words[3], node.line, iface.name))
         return True
-    if sub == "ospf" and len(words) > 2 and words[2] == "authentication" and not neg:
-        ctx.routing(iface.name, node.line).ospf_auth = "ipsec"
-        ctx.routing(iface.name, node.line).ospf_key = True
+    if sub == "ospf":
+        ospfv3(ctx, iface, node, words[2:], neg)
         return True
     return sub in vocab.INTERFACE_IPV6
+
+
+def ospfv3(ctx: Ctx, iface: Interface, node: Node, rest: list[str], neg: bool) -> bool:
+    """OSPFv3 on an interface, after ``ipv6 ospf`` or ``ospfv3``: ``N area X`` / ``N ipv6
+    area X`` (the interface joins the process), ``authentication|encryption ipsec spi N ...
+    md5|sha1 [T] KEY`` (IPsec authentication: its key is a secret), ``authentication
+    key-chain K``, ``authentication|encryption null`` (none, whatever the area says)."""
+    if neg or not rest:
+        return True
+    state = ctx.routing(iface.name, node.line)
+    if rest[0].isdigit() and "area" in rest[1:-1]:
+        state.ospf3_area = rest[rest.index("area") + 1]
+    elif rest[0] in ("authentication", "encryption") and len(rest) > 1:
+        if rest[1] == "null":
+            state.ospf3_auth = "null"
+        elif rest[1] == "key-chain":
+            state.ospf3_auth = "key-chain"
+        elif rest[1] == "ipsec":
+            state.ospf3_auth = "ipsec"
+            words = node.text.split()
+            digest = next((i for i, w in enumerate(words) if w in ("md5", "sha1")), None)
+            if digest is not None:
+                ctx.secret("ospf-key", key_type(words, digest + 1), node.line, iface.name)
+    return True
+
+
+def _ospfv3(ctx: Ctx, iface: Interface, node: Node, words: list[str], neg: bool) -> bool:
+    return ospfv3(ctx, iface, node, words[1:], neg)
 
 
 def _tunnel(ctx: Ctx, iface: Interface, node: Node, words: list[str], neg: bool) -> bool:
@@ -304,6 +331,7 @@ IFACE_HANDLERS: dict[str, IfaceHandler] = {
     "vrf": _vrf,
     "ip": _ip,
     "ipv6": _ipv6,
+    "ospfv3": _ospfv3,
     "tunnel": _tunnel,
     "cdp": _cdp,
     "lldp": _lldp,

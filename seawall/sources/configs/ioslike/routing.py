@@ -25,7 +25,6 @@ _VOCABULARY = {"ospf": vocab.OSPF, "eigrp": vocab.EIGRP, "isis": vocab.ISIS, "bg
 _OTHER_ROUTERS = frozenset(
     {
         "rip",
-        "ospfv3",
         "odr",
         "mobile",
         "lisp",
@@ -54,6 +53,9 @@ def h_router(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
         return ctx.ok(node)
     if protocol in _OTHER_ROUTERS:
         return ctx.ok(node)
+    if protocol == "ospfv3":  # the OSPFv3 process, address families inside
+        ctx.routers.append(igp_block(ctx, node, "ospfv3"))
+        return ctx.ok(node)
     if protocol not in _VOCABULARY:
         return False
     ctx.ok(node.line)
@@ -71,6 +73,8 @@ def h_ipv6_router(ctx: Ctx, node: Node, words: list[str]) -> bool:
     if protocol in _VOCABULARY and protocol != "bgp":
         ctx.ok(node.line)
         accept_words(ctx, node, _VOCABULARY[protocol])
+        if protocol == "ospf":  # ``ipv6 router ospf N`` is OSPFv3
+            ctx.routers.append(igp_block(ctx, node, "ospfv3"))
         return True
     return ctx.ok(node) if protocol in _OTHER_ROUTERS or protocol == "rip" else False
 
@@ -164,6 +168,11 @@ def igp_block(ctx: Ctx, node: Node, protocol: str) -> RouterBlock:
                 block.networks.append((prefix, area))
         elif first == "area" and len(words) > 2 and words[2] == "authentication":
             block.area_auth.add(words[1])
+            _area_ipsec_key(ctx, words, child.line)
+        elif first == "area" and len(words) > 3 and words[2] == "encryption":
+            if words[3] == "ipsec":  # OSPFv3: ESP authenticates the area's packets
+                block.area_auth.add(words[1])
+                _area_ipsec_key(ctx, words, child.line)
         elif first in ("authentication", "area-password", "domain-password"):
             if protocol == "isis":
                 block.authenticated = True
@@ -172,6 +181,13 @@ def igp_block(ctx: Ctx, node: Node, protocol: str) -> RouterBlock:
                 if owner[:1] == ["af-interface"] and len(owner) > 1:
                     block.auth_ifaces.add(owner[1])
     return block
+
+
+def _area_ipsec_key(ctx: Ctx, words: list[str], line: int) -> None:
+    """OSPFv3 ``area X authentication|encryption ipsec spi N ... md5|sha1 [T] KEY``."""
+    digest = next((i for i, w in enumerate(words) if w in ("md5", "sha1")), None)
+    if words[3:4] == ["ipsec"] and digest is not None:
+        ctx.secret("ospf-key", key_type(words, digest + 1), line, f"area {words[1]}")
 
 
 def _network_prefix(words: list[str]) -> str | None:
@@ -186,6 +202,14 @@ def _network_prefix(words: list[str]) -> str | None:
     return classful_prefix(words[0])
 
 
+def normalize_area(area: str) -> str:
+    """OSPF area ``0`` and ``0.0.0.0`` are the same area."""
+    if area.isdigit():
+        value = int(area)
+        return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
+    return area
+
+
 def _covered(address: str, prefix: str) -> bool:
     try:
         return ipaddress.ip_interface(address).ip in ipaddress.ip_network(prefix, strict=False)
@@ -197,6 +221,10 @@ def igp_peers(ctx: Ctx) -> None:
     """One peer per interface an IGP runs on (network statement, ``ip ospf N area``, ``ip
     router isis``), passive interfaces excluded, with the authentication that applies."""
     seen: set[tuple[str, str]] = set()
+    ospf3 = [s for s in ctx.iface_routing.values() if s.ospf3_area is not None]
+    if ospf3 and not any(b.protocol == "ospfv3" for b in ctx.routers):
+        # ``ipv6 ospf N area X`` starts the process by itself
+        ctx.routers.append(RouterBlock("ospfv3", min(s.line for s in ospf3)))
     for block in ctx.routers:
         for iface in ctx.m.interfaces:
             state = ctx.iface_routing.get(iface.name)
@@ -204,6 +232,9 @@ def igp_peers(ctx: Ctx) -> None:
             runs = False
             if block.protocol == "isis":
                 runs = bool(state and state.isis)
+            elif block.protocol == "ospfv3":
+                area = state.ospf3_area if state else None
+                runs = area is not None
             elif block.protocol == "ospf" and area is not None:
                 runs = True
             else:
@@ -231,6 +262,12 @@ def igp_peers(ctx: Ctx) -> None:
 def _igp_authenticated(
     block: RouterBlock, name: str, area: str | None, state: IfaceRouting | None
 ) -> bool:
+    if block.protocol == "ospfv3":
+        if state is None or state.ospf3_auth == "null":
+            return False
+        areas = {area, normalize_area(area)} if area is not None else set()
+        area_auth = {normalize_area(a) for a in block.area_auth} | block.area_auth
+        return state.ospf3_auth is not None or bool(areas & area_auth)
     if block.protocol == "ospf":
         if state is None or state.ospf_auth == "null":
             return False

@@ -96,10 +96,13 @@ def ours(path: Path, parse: Callable[..., Any], detectors: list[str]) -> dict[st
     logs = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     t_parse = time.perf_counter()
     alerts: dict[str, int] = {}
+    per_detector: dict[str, float] = {}
     tables_in = RecordTables(logs=logs)
     for name in detectors:
         ctx = DetectContext().for_detector(name)
+        t_start = time.perf_counter()
         alerts[name] = len(REGISTRY[name].fn(tables_in, ctx))
+        per_detector[name] = time.perf_counter() - t_start
     t_rules = time.perf_counter()
     matched = match_table(logs)  # not timed: the check of what the sigma detector saw
     rows = set()
@@ -114,6 +117,7 @@ def ours(path: Path, parse: Callable[..., Any], detectors: list[str]) -> dict[st
         "parse": t_parse - t_read,
         "rules": t_rules - t_parse,
         "alerts": alerts,
+        "per_detector": per_detector,
         "matched_lines": len(rows),
         "by_rule": {m.rule.title: len(m.rows) for m in matched},
         "commands": int(
@@ -215,8 +219,15 @@ def main() -> None:
     print(
         f"seawall : {ours_rate:12,.0f} lines/s  (median {mine['seconds']:.2f} s of "
         f"{', '.join(f'{t:.2f}' for t in mine_times)}; read {mine['read']:.2f} s, parse "
-        f"{mine['parse']:.2f} s, rules {mine['rules']:.2f} s; {mine['issues']} parse issues, "
-        f"{mine['commands']} command events)"
+        f"{mine['parse']:.2f} s, rules {mine['rules']:.2f} s ("
+        + ", ".join(f"{k} {v:.2f} s" for k, v in mine["per_detector"].items())
+        + f"); {mine['issues']} parse issues, {mine['commands']} command events)"
+    )
+    parse_rate = mine["lines"] / mine["parse"]
+    sigma_rate = mine["lines"] / mine["per_detector"].get("sigma", float("nan"))
+    print(
+        f"          parse alone {parse_rate:,.0f} lines/s; sigma detector alone "
+        f"{sigma_rate:,.0f} lines/s"
     )
     print(
         f"peer    : {peer_rate:12,.0f} lines/s  (median {theirs['seconds']:.2f} s of "

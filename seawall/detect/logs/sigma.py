@@ -13,7 +13,8 @@ Rule License requires.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,6 +95,8 @@ def detect_sigma(tables: RecordTables, ctx: DetectContext) -> list[Alert]:
     table = tables.logs
     if table.num_rows == 0:
         return []
+    if table.column_names != LOG.names:
+        table = conform(table, "log")
     alerts: list[Alert] = []
     for match in match_table(table, tuple(str(d) for d in th.get("rule_dirs") or ())):
         alerts += _alerts(
@@ -112,9 +115,10 @@ def _alerts(rule: SigmaRuleEntry, rows: pa.Table, *, gap: float, max_lines: int)
         device = rec["host.name"] or rec["host.ip"] or rec["log.source.address"] or ""
         groups.setdefault((device, rec["user.name"] or ""), []).append(rec)
     out = []
+    redact = functools.lru_cache(maxsize=4096)(redact_line)  # commands repeat a lot
     for (device, user), recs in groups.items():
         for burst in _bursts(recs, gap):
-            out.append(_alert(rule, device, user, burst, max_lines))
+            out.append(_alert(rule, device, user, burst, max_lines, redact))
     return out
 
 
@@ -145,7 +149,12 @@ def _bursts(recs: list[dict[str, Any]], gap: float) -> list[list[dict[str, Any]]
 
 
 def _alert(
-    rule: SigmaRuleEntry, device: str, user: str, recs: list[dict[str, Any]], max_lines: int
+    rule: SigmaRuleEntry,
+    device: str,
+    user: str,
+    recs: list[dict[str, Any]],
+    max_lines: int,
+    redact: Callable[[str], str],
 ) -> Alert:
     times = [r["event.start"] for r in recs if r["event.start"] is not None]
     shown = recs[:max_lines]
@@ -157,7 +166,16 @@ def _alert(
         entities["source.ip"] = sources[0] if len(sources) == 1 else sources
     count = len(recs)
     # Accounting lines carry configuration commands: secrets in them never reach an alert.
-    first_text = redact_line((shown[0]["event.original"] or "").strip())
+    quoted = [
+        {
+            "file": r["input.file"],
+            "line": r["input.line"],
+            "text": redact(r["event.original"] or ""),
+            **({"command": redact(r["process.command_line"])} if r["process.command_line"] else {}),
+        }
+        for r in shown
+    ]
+    first_text = quoted[0]["text"].strip()
     where = f" on {device}" if device else ""
     by = f" by {user}" if user else ""
     lines = "line" if count == 1 else "lines"
@@ -184,19 +202,7 @@ def _alert(
             "status": rule.status,
             "matched_field": rule.keyword_field,
             "count": count,
-            "lines": [
-                {
-                    "file": r["input.file"],
-                    "line": r["input.line"],
-                    "text": redact_line(r["event.original"] or ""),
-                    **(
-                        {"command": redact_line(r["process.command_line"])}
-                        if r["process.command_line"]
-                        else {}
-                    ),
-                }
-                for r in shown
-            ],
+            "lines": quoted,
             "references": list(rule.references[:3]),
         },
         inputs=[InputRef(file=r["input.file"] or "", line=r["input.line"]) for r in shown],

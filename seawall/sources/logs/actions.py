@@ -181,6 +181,22 @@ CISCO: tuple[Mapping, ...] = (
         None,
         r"user '(?P<user>[^']*)' from '(?P<src>[^']*)'",
     ),
+    # IOS XE programmability (NETCONF/RESTCONF over the DMI)
+    _m(
+        "DMI-AUTH_PASSED",
+        "login_success",
+        "success",
+        None,
+        r"User '(?P<user>[^']*)' authenticated successfully from (?P<src>[\d.]+):(?P<sport>\d+)",
+    ),
+    _m(
+        "DMI-AUTH_FAILED",
+        "login_failure",
+        "failure",
+        None,
+        r"User '(?P<user>[^']*)'",
+        r"from (?P<src>[\d.]+):(?P<sport>\d+)",
+    ),
     _m(
         "SYS-LOGOUT SYS-LOGOUT_C6K",
         "logout",
@@ -232,14 +248,15 @@ CISCO: tuple[Mapping, ...] = (
     # Interfaces and tunnels (tunnel interfaces become tunnel_state after mapping)
     _m(
         "LINEPROTO-UPDOWN LINK-UPDOWN LINK-CHANGED INTERFACE_VLAN-UPDOWN ETHPORT-IF_UP "
-        "ETHPORT-IF_ADMIN_UP",
+        "ETHPORT-IF_ADMIN_UP PKT_INFRA-LINK-UPDOWN PKT_INFRA-LINEPROTO-UPDOWN",
         "interface_up",
         None,
         r"(?i)(?:to|is|admin) up\b",
         _IFACE,
     ),
     _m(
-        "LINEPROTO-UPDOWN LINK-UPDOWN LINK-CHANGED INTERFACE_VLAN-UPDOWN ETHPORT-IF_DOWN_*",
+        "LINEPROTO-UPDOWN LINK-UPDOWN LINK-CHANGED INTERFACE_VLAN-UPDOWN ETHPORT-IF_DOWN_* "
+        "PKT_INFRA-LINK-UPDOWN PKT_INFRA-LINEPROTO-UPDOWN",
         "interface_down",
         None,
         r"(?i)\bdown\b",

@@ -223,6 +223,36 @@ def test_ios_xr_lines() -> None:
     expect(commit, event__action="config_change", user__name="cisco")
 
 
+def test_ios_xr_interfaces_and_iosxe_netconf() -> None:
+    head = "RP/0/RSP0/CPU0:Mar  1 10:00:05.123 UTC: ifmgr[201]: "
+    expect(
+        one(
+            head + "%PKT_INFRA-LINK-3-UPDOWN : Interface GigabitEthernet0/0/0/1, changed state "
+            "to Down"
+        ),
+        event__action="interface_down",
+        interface__name="GigabitEthernet0/0/0/1",
+    )
+    expect(
+        one(
+            head + "%PKT_INFRA-LINEPROTO-5-UPDOWN : Line protocol on Interface tunnel-ip7, "
+            "changed state to Up"
+        ),
+        event__action="tunnel_state",
+        interface__name="tunnel-ip7",
+    )
+    expect(
+        xe(
+            "%DMI-5-AUTH_PASSED: R0/0: dmiauthd: User 'cisco' authenticated successfully from "
+            "203.0.113.9:5247  and was authorized for netconf over ssh. External groups: PRIV15"
+        ),
+        event__action="login_success",
+        user__name="cisco",
+        source__ip="203.0.113.9",
+        source__port=5247,
+    )
+
+
 def test_nxos_guestshell_and_sudo() -> None:
     expect(
         one(

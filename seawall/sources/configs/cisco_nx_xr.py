@@ -440,7 +440,8 @@ _BGP_INHERIT = {
 
 def bgp_peers(builder: ModelBuilder, router: Node) -> None:
     """Peers of one ``router bgp`` section with whether their session is authenticated
-    (directly or through a template/group). The whole section is understood."""
+    (directly or through a template/group); a neighbor that is ``shutdown`` has no session
+    and is no peer. The whole section is understood."""
     model = builder.model
     builder.understood(router)
     templates: dict[str, _BgpPeer] = {}
@@ -478,6 +479,8 @@ def bgp_peers(builder: ModelBuilder, router: Node) -> None:
             if not words:
                 continue
             if words[0] == "neighbor" and len(words) > 1:
+                if any(c.words == ["shutdown"] for c in child.children):
+                    continue  # administratively down: no session
                 peer = _BgpPeer(words[1], child.line)
                 for index, word in enumerate(words[2:-1], start=2):
                     if word == "remote-as":

@@ -156,3 +156,25 @@ def test_ios_ospfv3_adjacency_and_clear_ipsec_key() -> None:
     (key,) = _findings(text, "cisco_ios", "HD-04")
     assert (key.line, key.message) == (10, "ospf-key (Gi2) stored as clear text (type 0)")
     assert "0123456789" not in key.evidence["config"]
+
+
+# ---- BGP neighbors that are shut down have no session --------------------------------------
+
+
+def test_shut_bgp_neighbors_are_no_sessions() -> None:
+    nxos = (
+        "hostname n1\nfeature bgp\nrouter bgp 65000\n"
+        "  neighbor 10.0.0.1 remote-as 65001\n    shutdown\n"
+        "  neighbor 10.0.0.2 remote-as 65001\n    address-family ipv4 unicast\n"
+    )
+    assert _lines(_findings(nxos, "cisco_nxos", "HD-15")) == [("medium", 6)]
+    xr = (
+        "hostname xr1\nrouter bgp 65000\n neighbor 10.0.0.1\n  remote-as 65001\n  shutdown\n"
+        " neighbor 10.0.0.2\n  remote-as 65001\n"
+    )
+    assert _lines(_findings(xr, "cisco_iosxr", "HD-15")) == [("medium", 6)]
+    ios = (
+        "hostname r1\nrouter bgp 65000\n neighbor 10.0.0.1 remote-as 65001\n"
+        " neighbor 10.0.0.1 shutdown\n neighbor 10.0.0.2 remote-as 65001\n"
+    )
+    assert _lines(_findings(ios, "cisco_ios", "HD-15")) == [("medium", 5)]

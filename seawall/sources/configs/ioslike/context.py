@@ -52,6 +52,7 @@ class BgpNeighbor:
     password: bool = False
     group: str | None = None
     is_group: bool = False
+    shutdown: bool = False  # ``neighbor X shutdown``: no session
 
 
 @dataclass(slots=True)

@@ -119,6 +119,8 @@ def bgp_block(ctx: Ctx, node: Node) -> None:
                 neighbor.is_group = True
         elif option == "remote-as" and rest:
             neighbor.remote_as = rest[0]
+        elif option == "shutdown":
+            neighbor.shutdown = True
         elif option == "password" and rest:
             neighbor.password = True
             ctx.secret("bgp-password", key_type(words, 3, "password"), child.line, name)
@@ -128,7 +130,7 @@ def bgp_block(ctx: Ctx, node: Node) -> None:
 
 def bgp_peers(ctx: Ctx) -> None:
     for neighbor in ctx.bgp.values():
-        if neighbor.is_group:
+        if neighbor.is_group or neighbor.shutdown:
             continue
         group = ctx.bgp.get(neighbor.group) if neighbor.group else None
         ctx.m.routing_peers.append(

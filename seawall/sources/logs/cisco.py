@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from seawall.sources.logs.actions import ASA, CISCO
 from seawall.sources.logs.columns import STR, Scatter
-from seawall.sources.logs.mapper import apply_mappings
+from seawall.sources.logs.mapper import apply_mappings, encode
 
 ASA_FACILITIES = frozenset({"ASA", "PIX", "FWSM", "FTD"})
 # Facilities only NX-OS logs (its Linux side, VDCs, fabric), for lines whose stamp does not
@@ -70,10 +70,7 @@ def asa_keys(code: str | None) -> tuple[str, ...]:
     return (f"ASA-{number}", f"ASA-{number[:3]}*", "*")
 
 
-def _per_code(codes: pa.Array, fn: object, type_: pa.DataType) -> pa.Array:
-    encoded = pc.dictionary_encode(codes)
-    values = pa.array([fn(c) for c in encoded.dictionary.to_pylist()], type=type_)  # type: ignore[operator]
-    return values.take(encoded.indices)
+_FORMATS = pa.array(["cisco_ios", "cisco_iosxr", "cisco_nxos", "cisco_asa"], type=STR)
 
 
 def handle(
@@ -86,27 +83,32 @@ def handle(
 ) -> None:
     """Records of Cisco-coded lines. ``iosxr`` / ``nxos_stamp`` are per-row masks from the
     header (an IOS XR node or process tag; an NX-OS style stamp)."""
-    facility = _per_code(codes, lambda c: split_code(c)[0].split("-", 1)[0], STR)
-    severity = _per_code(codes, lambda c: split_code(c)[1], pa.int16())
-    is_asa = pc.is_in(facility, value_set=pa.array(sorted(ASA_FACILITIES), type=STR))
-    is_nxos = pc.or_(
-        nxos_stamp, pc.is_in(facility, value_set=pa.array(sorted(NXOS_FACILITIES), type=STR))
-    )
-    fmt = pc.if_else(
-        is_asa,
-        "cisco_asa",
-        pc.if_else(iosxr, "cisco_iosxr", pc.if_else(is_nxos, "cisco_nxos", "cisco_ios")),
-    )
-    out.put("log.format", rows, fmt)
-    out.put("severity_from_code", rows, severity)
-    asa = is_asa.to_numpy(zero_copy_only=False)
+    uniques, ids = encode(codes)
+    known = [c for c in uniques if c is not None]
+    facility = [split_code(c)[0].split("-", 1)[0] for c in known] + [""]
+    severity = np.array([split_code(c)[1] for c in known] + [0], dtype=np.int16)
+    asa_of = np.array([f in ASA_FACILITIES for f in facility])
+    nxos_of = np.array([f in NXOS_FACILITIES for f in facility])
     # ASA messages are known by number (605005); others by the whole code as written.
-    number = pc.utf8_slice_codeunits(codes, -6)
-    out.put("event.code", rows, pc.if_else(is_asa, number, codes))
+    names = pa.array(
+        [c.rsplit("-", 1)[-1] if a else c for c, a in zip(known, asa_of, strict=False)] + [None],
+        type=STR,
+    )
+    asa = asa_of[ids]
+    kind = np.where(
+        asa,
+        3,
+        np.where(_np(iosxr), 1, np.where(nxos_of[ids] | _np(nxos_stamp), 2, 0)),
+    )
+    out.put("log.format", rows, _FORMATS.take(pa.array(kind)))
+    out.put("severity_from_code", rows, pa.array(severity[ids]))
+    out.put("event.code", rows, names.take(pa.array(ids)))
     out.put("message", rows, message)
-    if asa.any():
-        pick = pa.array(asa)
-        apply_mappings(ASA, asa_keys, codes.filter(pick), message.filter(pick), rows[asa], out)
-    if (~asa).any():
-        pick = pa.array(~asa)
-        apply_mappings(CISCO, cisco_keys, codes.filter(pick), message.filter(pick), rows[~asa], out)
+    for table, key_fn, pick in ((ASA, asa_keys, asa), (CISCO, cisco_keys, ~asa)):
+        if pick.any():
+            mask = pa.array(pick)
+            apply_mappings(table, key_fn, codes.filter(mask), message.filter(mask), rows[pick], out)
+
+
+def _np(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)

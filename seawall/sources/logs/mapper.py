@@ -46,6 +46,15 @@ def _candidates(table: Sequence[Mapping], key_fn: KeyFn, key: str | None) -> tup
     return found
 
 
+def encode(keys: pa.Array) -> tuple[list[str | None], np.ndarray]:
+    """Distinct values of a column and each row's index into them (nulls: one past the
+    end), to decide per distinct value in Python and gather per row with numpy."""
+    encoded = pc.dictionary_encode(keys)
+    uniques = encoded.dictionary.to_pylist()
+    ids = pc.fill_null(encoded.indices, len(uniques)).to_numpy(zero_copy_only=False)
+    return uniques, ids.astype(np.int64)
+
+
 def apply_mappings(
     table: Sequence[Mapping],
     key_fn: KeyFn,
@@ -60,9 +69,7 @@ def apply_mappings(
     n = len(rows)
     if n == 0:
         return
-    encoded = pc.dictionary_encode(keys)
-    uniques = encoded.dictionary.to_pylist()
-    ids = pc.fill_null(encoded.indices, len(uniques)).to_numpy(zero_copy_only=False)
+    uniques, ids = encode(keys)
     per_key = [_candidates(table, key_fn, k) for k in [*uniques, None]]
     chosen = np.full(n, -1, dtype=np.int64)
     for index in sorted({i for c in per_key for i in c}):

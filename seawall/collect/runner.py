@@ -8,7 +8,6 @@ how the CLI (on SIGINT/SIGTERM), the tests and an embedding application use it.
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections import Counter
@@ -80,17 +79,11 @@ def select_detectors(names: Sequence[str] | None) -> list[str]:
 
 
 def default_parser() -> LineParser:
-    """The device log parser (``seawall.sources.logs.parse_lines``)."""
-    try:
-        module = importlib.import_module("seawall.sources.logs")
-    except ImportError as exc:
-        module, problem = None, str(exc)
-    else:
-        problem = "it has no parse_lines"
-    parser: LineParser | None = getattr(module, "parse_lines", None)
-    if parser is None:
-        raise ConfigError(f"the device log parser is not available ({problem}); reinstall Seawall")
-    return parser
+    """The device log parser, imported when a collector starts (it loads the vendor
+    patterns)."""
+    from seawall.sources.logs import parse_lines
+
+    return parse_lines
 
 
 class Collector:

@@ -23,25 +23,12 @@ from seawall.records.alerts import Alert
 from seawall.store import EmbeddedStore
 
 CLEAR_LOGS_SIGMA = "ceb407f6"  # SigmaHQ "Cisco Clear Logs" (DRL 1.1, author Austin Clark)
-LOG_DETECTORS = [name for name in select_detectors(None)]
+LOG_DETECTORS = select_detectors(None)
 
 
-def _parser_available() -> bool:
-    try:
-        from seawall.sources.logs import parse_lines  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = [
-    pytest.mark.skipif(
-        not LOG_DETECTORS, reason="neither the 'sigma' nor the 'log_rules' detector is registered"
-    ),
-    pytest.mark.skipif(
-        not _parser_available(), reason="seawall.sources.logs.parse_lines is not available"
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    not LOG_DETECTORS, reason="neither the 'sigma' nor the 'log_rules' detector is registered"
+)
 
 
 def cfglog(device: str, seq: int, command: str) -> bytes:

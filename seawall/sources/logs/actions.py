@@ -94,6 +94,8 @@ _LOGIN_FIELDS = (
 )
 _ACL_FIELDS = (
     r"(?P<result>denied|permitted|deny|permit) ",
+    # standard ACLs (access-list 10/20/50): "list 20 denied 10.1.1.1 1 packet"
+    r"(?:denied|permitted) (?P<src>[\d.]+),? +\d+ packets?",
     rf"(?:denied|permitted|deny|permit) \S+ (?:[0-9A-Fa-f]{{2}}(?:-[0-9A-Fa-f]{{2}}){{5}} )?"
     rf"(?P<src>{IP})(?:\((?P<sport>\d+)\))?.*?-> ?(?P<dst>{IP})(?:\((?P<dport>\d+)\))?",
 )

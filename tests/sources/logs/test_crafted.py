@@ -61,6 +61,24 @@ def test_archive_command_logging(command: str) -> None:
     expect(record, event__action="command", user__name="cisco", process__command_line=command)
 
 
+def test_access_list_hits() -> None:
+    expect(
+        xe("%SEC-6-IPACCESSLOGS: list 20 permitted 203.0.113.9 1 packet"),
+        event__action="acl_hit",
+        event__outcome="success",
+        source__ip="203.0.113.9",
+    )
+    expect(
+        xe("%SEC-6-IPACCESSLOGP: list 101 denied tcp 203.0.113.9(4444) -> 10.0.0.1(22), 1 packet"),
+        event__action="acl_hit",
+        event__outcome="failure",
+        source__ip="203.0.113.9",
+        source__port=4444,
+        destination__ip="10.0.0.1",
+        destination__port=22,
+    )
+
+
 def test_iosxe_web_ui_and_programmatic_config() -> None:
     expect(
         xe(

@@ -5,9 +5,11 @@ Both styles become the same path statements (``system login user admin class sup
 and one interpreter reads them, so a file and its ``display set`` twin give the same model.
 Every statement under a known top-level hierarchy is understood (``policy-options``,
 ``class-of-service``, ... are valid even where nothing is modelled); unknown top levels and
-lines that are neither braces nor ``set``-style verbs stay unknown. ``delete``/``deactivate``
-lines and ``inactive:`` blocks are understood and noted in ``features``, never applied: the
-statements they name are still in the file and are still read.
+lines that are neither braces nor ``set``-style verbs stay unknown. ``deactivate`` lines and
+``inactive:`` blocks are understood and noted in ``features``, and what they deactivate is not
+in effect (a deactivated BGP group has no sessions, a deactivated lo0 filter protects
+nothing): those statements are understood, not read (``activate`` undoes it). ``delete`` lines
+(load files) are noted, never applied.
 
 ``groups`` are read where they are applied (``apply-groups``), because a group is an easy place
 to hide an account; groups with ``<*>`` wildcards are understood but not expanded.
@@ -35,6 +37,7 @@ from seawall.sources.configs.pathcfg import (
     InterfaceBook,
     Path,
     ServiceBook,
+    clean_words,
     flatten_with_openers,
     mark_openers,
     other_verbs,
@@ -43,7 +46,7 @@ from seawall.sources.configs.pathcfg import (
     word,
 )
 from seawall.sources.configs.redact import redact_line
-from seawall.sources.configs.tree import PathStatement, brace_tree, split_lines
+from seawall.sources.configs.tree import PathStatement, brace_tree, split_lines, tokens
 
 KNOWN_TOP = frozenset(
     {
@@ -82,11 +85,12 @@ def parse(text: str, path: str, dialect: str) -> DeviceConfig:
         statements, other, structural = set_statements(text)
         openers: dict[Path, int] = {}
         other_verbs(builder, text, other, verbs=OTHER_VERBS, noted=_NOTED_VERBS)
+        statements = _drop_deactivated(builder, statements, _deactivated(text, other))
     else:
         tree = brace_tree(text)
         structural = tree.structural
         statements, openers = flatten_with_openers(tree)
-        statements = _strip_inactive(model, statements)
+        statements = _strip_inactive(builder, statements)
         openers = {_drop_markers(p): line for p, line in openers.items()}
         mark_openers(builder, openers, KNOWN_TOP)
     state = net.JunosState(
@@ -123,9 +127,10 @@ def _drop_markers(path: Path) -> Path:
     return tuple(w for w in path if w not in _MARKERS) if any(w in _MARKERS for w in path) else path
 
 
-def _strip_inactive(model: DeviceConfig, statements: list[PathStatement]) -> list[PathStatement]:
-    """``inactive:`` marks a block as deactivated: noted once, its statements still read (as
-    the ``set`` lines of a ``display set`` twin would be)."""
+def _strip_inactive(builder: ModelBuilder, statements: list[PathStatement]) -> list[PathStatement]:
+    """``inactive:`` marks a block (or statement) as deactivated: noted once; its statements
+    are understood and not read, as the ``deactivate`` line of a ``display set`` twin says."""
+    model = builder.model
     out = []
     for statement in statements:
         words = statement.words
@@ -133,7 +138,40 @@ def _strip_inactive(model: DeviceConfig, statements: list[PathStatement]) -> lis
             note = "deactivate " + " ".join(_drop_markers(words[: words.index("inactive:") + 2]))
             if note not in model.features:
                 model.features.append(redact_line(note))
+            if _drop_markers(words)[:1] and _drop_markers(words)[0] in KNOWN_TOP:
+                builder.understood(statement.line)
+            continue
         out.append(PathStatement(_drop_markers(words), statement.line) if words else statement)
+    return out
+
+
+def _deactivated(text: str, numbers: list[int]) -> list[Path]:
+    """Paths a set-style file deactivates (``deactivate X``), less those it activates again
+    later (``activate X``)."""
+    lines = split_lines(text)
+    state: dict[Path, bool] = {}
+    for number in numbers:
+        words = tokens(lines[number - 1].strip())
+        if len(words) > 1 and words[0] in ("deactivate", "activate"):
+            path = clean_words(words[1:])
+            state.pop(path, None)  # the last verb wins
+            state[path] = words[0] == "deactivate"
+    return [path for path, inactive in state.items() if inactive]
+
+
+def _drop_deactivated(
+    builder: ModelBuilder, statements: list[PathStatement], inactive: list[Path]
+) -> list[PathStatement]:
+    if not inactive:
+        return statements
+    out = []
+    for statement in statements:
+        words = statement.words
+        if any(words[: len(path)] == path for path in inactive):
+            if words and words[0] in KNOWN_TOP:
+                builder.understood(statement.line)
+            continue
+        out.append(statement)
     return out
 
 
@@ -179,6 +217,9 @@ class _Reader:
                 at = words.index("apply-groups")
                 for group in words[at + 1 :]:
                     self.applied_groups.setdefault(group, []).append(words[:at])
+                # The first statement naming an item (``set system tacplus-server A
+                # apply-groups G``) is where the item is (set style has no block lines).
+                self.st.openers.setdefault(words[:at], statement.line)
                 continue
             handler = self.handlers.get(words[0])
             if handler is not None:

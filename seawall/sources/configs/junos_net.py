@@ -319,17 +319,18 @@ def routing_options(st: JunosState, w: Path, line: int, vrf: str | None = None) 
                 target.interface = hop
 
 
-def protocols(st: JunosState, w: Path, line: int, vrf: str | None = None) -> None:
+def protocols(st: JunosState, w: Path, line: int, vrf: str | None = None, scope: Path = ()) -> None:
+    """``protocols ...`` (``scope``: the ``routing-instances X`` it sits in, for block lines)."""
     proto = word(w, 1)
     if proto == "bgp":
-        _bgp(st, w[2:], line, vrf)
+        _bgp(st, w[2:], line, vrf, scope + w[:2])
     elif proto in ("ospf", "ospf3") and word(w, 2) == "area" and word(w, 4) == "interface":
         if len(w) < 6:
             return
         key = (proto, w[5], vrf)
         peer = st.igp_peers.get(key)
         if peer is None:
-            peer = st.igp_peers[key] = RoutingPeer(proto, w[5], st.opener(w[:6], line))
+            peer = st.igp_peers[key] = RoutingPeer(proto, w[5], st.opener(scope + w[:6], line))
             st.model.routing_peers.append(peer)
         rest = w[6:]
         if word(rest, 0) == "authentication" and len(rest) > 1:
@@ -339,15 +340,16 @@ def protocols(st: JunosState, w: Path, line: int, vrf: str | None = None) -> Non
                 st.model.secrets.append(Secret("ospf-key", crypt_type(value), line, owner=w[5]))
 
 
-def _bgp(st: JunosState, t: Path, line: int, vrf: str | None) -> None:
+def _bgp(st: JunosState, t: Path, line: int, vrf: str | None, at: Path) -> None:
     group = None
     if word(t, 0) == "group" and len(t) > 1:
-        group, t = t[1], t[2:]
+        group, t, at = t[1], t[2:], at + t[:2]
     if word(t, 0) == "neighbor" and len(t) > 1:
         key = (vrf, t[1])
         neighbor = st.bgp_neighbors.get(key)
         if neighbor is None:
-            neighbor = st.bgp_neighbors[key] = _BgpNeighbor(line, group, vrf=vrf)
+            opened = st.opener(at + t[:2], line)  # the `neighbor A {` block, brace style
+            neighbor = st.bgp_neighbors[key] = _BgpNeighbor(opened, group, vrf=vrf)
         rest = t[2:]
         if word(rest, 0) == "peer-as" and len(rest) > 1:
             neighbor.remote_as = rest[1]
@@ -388,7 +390,7 @@ def routing_instances(st: JunosState, w: Path, line: int) -> None:
     if rest[0] == "routing-options":
         routing_options(st, rest, line, vrf)
     elif rest[0] == "protocols":
-        protocols(st, rest, line, vrf)
+        protocols(st, rest, line, vrf, w[:2])
     elif rest[0] == "interface" and len(rest) > 1:
         st.interfaces.get(rest[1], line).vrf = vrf
 

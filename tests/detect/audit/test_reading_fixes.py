@@ -178,3 +178,36 @@ def test_shut_bgp_neighbors_are_no_sessions() -> None:
         " neighbor 10.0.0.1 shutdown\n neighbor 10.0.0.2 remote-as 65001\n"
     )
     assert _lines(_findings(ios, "cisco_ios", "HD-15")) == [("medium", 5)]
+
+
+# ---- JunOS: what is deactivated is not in effect; an item's first statement ----------------
+
+_JUNOS_BGP = (
+    "set system host-name r1\n"
+    "set protocols bgp group vpn neighbor 203.0.113.1 peer-as 2\n"
+    "set protocols bgp group up neighbor 203.0.113.2 peer-as 3\n"
+    "deactivate protocols bgp group vpn\n"
+)
+
+
+def test_junos_deactivated_bgp_group_has_no_sessions() -> None:
+    assert _lines(_findings(_JUNOS_BGP, "juniper_junos", "HD-15")) == [("medium", 3)]
+    again = _JUNOS_BGP + "activate protocols bgp group vpn\n"
+    assert _lines(_findings(again, "juniper_junos", "HD-15")) == [("medium", 2), ("medium", 3)]
+    brace = (
+        "system {\n host-name r1;\n}\nprotocols {\n bgp {\n"
+        "  inactive: group vpn {\n   neighbor 203.0.113.1 {\n    peer-as 2;\n   }\n  }\n"
+        "  group up {\n   neighbor 203.0.113.2 {\n    peer-as 3;\n   }\n  }\n }\n}\n"
+    )
+    parsed = parse_config_text(brace, "crafted/r1.conf", "juniper_junos")
+    assert parsed.model is not None and parsed.model.unknown_lines == []
+    assert _lines(_findings(brace, "juniper_junos", "HD-15")) == [("medium", 12)]
+
+
+def test_junos_server_is_at_its_first_statement() -> None:
+    text = (
+        "set system host-name r1\n"
+        "set system tacplus-server 198.51.100.7 apply-groups G\n"
+        "set system tacplus-server 198.51.100.7 port 49\n"
+    )
+    assert _lines(_findings(text, "juniper_junos", "ST-11")) == [("high", 2)]

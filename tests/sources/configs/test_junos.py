@@ -91,10 +91,8 @@ def test_srx_testbed_users_keys_vpn_and_deactivate() -> None:
     assert [(s.enabled, s.interface, s.line) for s in http] == [(True, "fxp0.0", 17)]
     assert model.logging.command_logging  # file interactive-commands interactive-commands any
     assert model.features == ["deactivate protocols bgp group vpn"]
-    # deactivated lines are noted, not applied: the vpn group's peers are still read
+    # what is deactivated is not in effect: the vpn group's neighbors (108, 109) are no peers
     assert [(p.neighbor, p.remote_as, p.line) for p in model.routing_peers] == [
-        ("10.0.13.3", "3", 108),
-        ("10.0.12.2", "2", 109),
         ("10.12.0.2", "2", 113),
         ("10.13.0.3", "3", 114),
     ]
@@ -615,7 +613,7 @@ def test_crafted_model_content() -> None:
     [peer] = model.routing_peers
     assert (peer.neighbor, peer.remote_as, peer.authenticated) == ("203.0.113.1", "64500", True)
     assert model.features == ["deactivate routing-options"]
-    assert [r.prefix for r in model.static_routes] == ["0.0.0.0/0"]  # noted, still read
+    assert model.static_routes == []  # noted, and not in effect
     dumped = json.dumps(model.to_dict())
     for secret in ("$6$abc$def", "$1$x$y", "$9$abcdefghij", "$9$ntpkey", "s3cr3t", "AAAAC3Nz"):
         assert secret not in dumped

@@ -403,6 +403,24 @@ def _op_external(arg: Any) -> Callable[[Any, AuditContext], bool]:
     return lambda value, ctx: ctx.external(str(value)) is want if value is not None else False
 
 
+def _op_mentions_external(arg: Any) -> Callable[[Any, AuditContext], bool]:
+    # true: the text (or any text of a list) writes an IPv4 address outside the internal
+    # networks (a collector in a daemon's command line); false: it writes none.
+    want = bool(arg)
+
+    def test(value: Any, ctx: AuditContext) -> bool:
+        texts = value if isinstance(value, list | tuple) else [value]
+        found = any(
+            ctx.external(address)
+            for text in texts
+            if text is not None
+            for address in addresses_in(str(text))
+        )
+        return found is want
+
+    return test
+
+
 def _op_missing(arg: Any) -> Callable[[Any, AuditContext], bool]:
     return lambda value, ctx: (value is None) is bool(arg)
 
@@ -425,6 +443,7 @@ OPERATORS: dict[str, tuple[str, Callable[[Any], Callable[[Any, AuditContext], bo
     "le": ("number", _compare("le")),
     "port_pattern": ("bool", _op_port_pattern),
     "external_address": ("bool", _op_external),
+    "mentions_external": ("bool", _op_mentions_external),
 }
 COMBINATORS = ("any", "all", "not")
 

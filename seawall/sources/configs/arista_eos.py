@@ -24,7 +24,7 @@ from seawall.sources.configs.ioslike.context import (
     split_prefix,
 )
 from seawall.sources.configs.ioslike.interfaces import make_interface_handler
-from seawall.sources.configs.ioslike.lines import exec_timeout, h_banner
+from seawall.sources.configs.ioslike.lines import exec_timeout
 from seawall.sources.configs.redact import redact_line
 from seawall.sources.configs.tree import Node, indent_tree, split_lines
 
@@ -100,6 +100,14 @@ def h_ipv6(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
 def h_hostname(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     if len(words) > 1 and not negated:
         ctx.m.hostname = words[1]
+    return ctx.ok(node)
+
+
+def h_banner(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    """``banner login`` is shown before the login prompt; EOS shows ``banner motd`` only
+    after a successful login, so it is no login warning."""
+    if words[1:2] == ["login"]:
+        ctx.m.flags["login_banner"] = not negated
     return ctx.ok(node)
 
 

@@ -157,6 +157,7 @@ def found(model: DeviceConfig, check_id: str, context: AuditContext | None = Non
 # Checks whose logic changed since their first release (versions are per check).
 VERSIONS = {
     "ST-03": 2,  # NX-OS/XR/EOS VTYs that no line statement configures; EOS; XR MPP peers
+    "ST-28": 2,  # event-handlers running bash; Arista's TerminAttr to an internal collector
     "HD-03": 2,  # the ASA `passwd` login password is read (secret kind login)
     "HD-08": 2,  # no-source-interface finding at the first log host (any spelling)
     "HD-14": 2,  # unauthenticated-NTP finding at the first server, also inside a block

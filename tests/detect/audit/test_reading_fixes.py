@@ -211,3 +211,45 @@ def test_junos_server_is_at_its_first_statement() -> None:
         "set system tacplus-server 198.51.100.7 port 49\n"
     )
     assert _lines(_findings(text, "juniper_junos", "ST-11")) == [("high", 2)]
+
+
+# ---- EOS: the vendor's agent, event-handlers, banners ------------------------------------
+
+
+def _daemon(command: str, name: str = "TerminAttr") -> str:
+    return f"hostname a1\ndaemon {name}\n   exec {command}\n   no shutdown\n"
+
+
+def test_eos_terminattr_to_an_internal_collector_is_not_reported() -> None:
+    ours = "/usr/bin/TerminAttr -ingestgrpcurl=10.0.0.5:9910 -taillogs -ingestvrf=MGMT"
+    assert [f for f in _findings(_daemon(ours), "arista_eos", "ST-28") if f.line == 2] == []
+    away = ours.replace("10.0.0.5", "203.0.113.9")
+    assert _lines(_findings(_daemon(away), "arista_eos", "ST-28"))[-1:] == [("high", 2)]
+    fake = "/mnt/flash/TerminAttr -ingestgrpcurl=10.0.0.5:9910"
+    assert _lines(_findings(_daemon(fake), "arista_eos", "ST-28"))[-1:] == [("high", 2)]
+    other = _daemon("/mnt/flash/collector.py", name="collector")
+    (hit,) = [f for f in _findings(other, "arista_eos", "ST-28") if f.line == 2]
+    assert hit.message == "daemon collector runs `/mnt/flash/collector.py`"
+
+
+def test_eos_event_handler_running_bash_is_reported() -> None:
+    text = (
+        "hostname a1\nevent-handler boot\n   trigger on-boot\n"
+        "   action bash sudo /mnt/flash/start.sh\n"
+    )
+    (hit,) = [f for f in _findings(text, "arista_eos", "ST-28") if f.line == 2]
+    assert hit.message == (
+        "event-handler boot runs bash `sudo /mnt/flash/start.sh`: a shell command EOS runs on "
+        "its trigger"
+    )
+    quiet = "hostname a1\nevent-handler link\n   trigger on-intf Ethernet1 operstatus\n"
+    assert [f for f in _findings(quiet, "arista_eos", "ST-28") if f.line == 2] == []
+
+
+def test_eos_motd_is_shown_after_login() -> None:
+    motd = "hostname a1\nbanner motd\nWelcome\nEOF\n"
+    assert [f.message for f in _findings(motd, "arista_eos", "HD-16")] == [
+        "no login banner configured"
+    ]
+    login = "hostname a1\nbanner login\nAuthorised use only\nEOF\n"
+    assert _findings(login, "arista_eos", "HD-16") == []

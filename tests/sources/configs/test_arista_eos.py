@@ -90,7 +90,9 @@ def test_snmp_community_acls() -> None:
 
 def test_banner_and_acl_of_the_filter_router() -> None:
     model = parse("pybatfish_filters_current_rtr-with-acl.cfg")
-    assert model.flags["login_banner"] is True
+    assert "login_banner" not in model.flags  # only `banner motd`, shown after login on EOS
+    login = parse_config_text("banner login\nAuthorised use only\nEOF\n", "b.cfg", "arista_eos")
+    assert login.model is not None and login.model.flags["login_banner"] is True
     acl = model.acls["acl_in"]
     assert len(acl.entries) == 105
     assert (acl.entries[0].seq, acl.entries[0].protocol, acl.entries[0].text) == (

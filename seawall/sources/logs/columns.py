@@ -101,7 +101,7 @@ class Scatter:
     def put(self, name: str, rows: np.ndarray, values: pa.Array | pa.ChunkedArray) -> None:
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        if len(rows) == 0:
+        if len(rows) == 0 or values.null_count == len(values):
             return
         if values.null_count:
             keep = values.is_valid()

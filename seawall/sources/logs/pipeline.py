@@ -69,7 +69,7 @@ def parse_block(lines: pa.Array, ctx: Context) -> tuple[Scatter, np.ndarray, np.
     if len(todo) == 0:
         return out, understood, todo
 
-    subset = lines.take(pa.array(todo))
+    subset = lines if len(todo) == n else lines.take(pa.array(todo))
     structured = _mask(pc.match_substring_regex(subset, LOOKS_5424))
     if structured.any():
         rows = todo[structured]
@@ -110,9 +110,11 @@ def _syslog(
     coded = cut >= 0
     if coded.any():
         heads, rest = split_at(_take(lines, coded), cut[coded])
-        parts = pc.split_pattern(rest, ":", max_splits=1)
-        codes = pc.utf8_trim(pc.list_element(parts, 0), "% ")
-        message = pc.utf8_ltrim(pc.list_element(parts, 1), " ")
+        # "%CODE: text" / "%CODE : text": the code up to the first colon, the text after it
+        colon = pc.find_substring(rest, ":").to_numpy(zero_copy_only=False).astype(np.int64)
+        code_part, after = split_at(rest, colon)
+        codes = pc.utf8_trim(code_part, "% ")
+        message = pc.utf8_ltrim(after, ": ")
         h = cisco_header(heads, ctx.zones)
         where = rows[coded]
         _common(out, where, h)

@@ -128,6 +128,8 @@ class _Peer:
     address: str | None = None
     remote_as: str | None = None
     authenticated: bool = False
+    enabled: bool = True  # ``... peer P enable no``
+    group: str = ""
 
 
 @dataclass(slots=True)
@@ -192,6 +194,8 @@ class _Reader(VendorReader):
         self.tunnels: dict[str, _Tunnel] = {}
         self.routes: dict[tuple[str, str], _Route] = {}
         self.peers: dict[tuple[str, str], _Peer] = {}
+        self.bgp_off: set[str] = set()  # virtual routers with ``protocol bgp enable no``
+        self.groups_off: set[tuple[str, str]] = set()  # (router, peer-group) ``enable no``
         self.syslog: dict[tuple[str, str], _SyslogServer] = {}
         self.aaa: dict[tuple[str, str, str], AaaServer] = {}
         self.ntp: dict[str, NtpServer] = {}
@@ -382,13 +386,21 @@ class _Reader(VendorReader):
                 route.next_hop = rest[2]
             elif rest[0] == "interface" and len(rest) > 1:
                 route.interface = rest[1]
+        elif t[:3] == ("protocol", "bgp", "enable") and len(t) > 3:
+            if t[3] == "no":
+                self.bgp_off.add(vrf)
+            else:
+                self.bgp_off.discard(vrf)
+        elif t[:3] == ("protocol", "bgp", "peer-group") and t[4:5] == ("enable",) and len(t) > 5:
+            if t[5] == "no":
+                self.groups_off.add((vrf, t[3]))
         elif t[:3] == ("protocol", "bgp", "peer-group") and "peer" in t:
             at = t.index("peer")
             if at + 1 >= len(t):
                 return
             peer = self.peers.get((vrf, t[at + 1]))
             if peer is None:
-                peer = self.peers[(vrf, t[at + 1])] = _Peer(line)
+                peer = self.peers[(vrf, t[at + 1])] = _Peer(line, group=t[3])
             rest = t[at + 2 :]
             if rest[:2] == ("peer-address", "ip") and len(rest) > 2:
                 peer.address = rest[2]
@@ -396,6 +408,8 @@ class _Reader(VendorReader):
                 peer.remote_as = rest[1]
             elif rest[:2] == ("connection-options", "authentication"):
                 peer.authenticated = True
+            elif rest[:1] == ("enable",) and len(rest) > 1:
+                peer.enabled = rest[1] != "no"
 
     # --- GlobalProtect, syslog and AAA server profiles -----------------------------------
 
@@ -493,11 +507,13 @@ class _Reader(VendorReader):
                         route.destination, route.line, route.next_hop, route.interface, route.vrf
                     )
                 )
-        for (_, name), peer in self.peers.items():
+        for (vrf, _), peer in self.peers.items():
+            # A session needs the peer's address, the peer on and BGP on in its router.
+            off = vrf in self.bgp_off or (vrf, peer.group) in self.groups_off
+            if peer.address is None or not peer.enabled or off:
+                continue
             model.routing_peers.append(
-                RoutingPeer(
-                    "bgp", peer.address or name, peer.line, peer.authenticated, peer.remote_as
-                )
+                RoutingPeer("bgp", peer.address, peer.line, peer.authenticated, peer.remote_as)
             )
         for entry in self.syslog.values():
             if entry.address is not None:

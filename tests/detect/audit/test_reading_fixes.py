@@ -253,3 +253,21 @@ def test_eos_motd_is_shown_after_login() -> None:
     ]
     login = "hostname a1\nbanner login\nAuthorised use only\nEOF\n"
     assert _findings(login, "arista_eos", "HD-16") == []
+
+
+# ---- PAN-OS: BGP peers that cannot form a session ---------------------------------------
+
+
+def test_panos_bgp_peer_needs_an_address_and_bgp_on() -> None:
+    vr = "set network virtual-router VR protocol bgp"
+    text = (
+        "set deviceconfig system hostname fw1\n"
+        f"{vr} enable yes\n"
+        f"{vr} peer-group PG peer P1 peer-address ip 203.0.113.1\n"
+        f"{vr} peer-group PG peer P2 connection-options hold-time 90\n"
+        f"{vr} peer-group PG peer P3 peer-address ip 203.0.113.3\n"
+        f"{vr} peer-group PG peer P3 enable no\n"
+    )
+    assert _lines(_findings(text, "paloalto_panos", "HD-15")) == [("medium", 3)]
+    assert _findings(text + f"{vr} enable no\n", "paloalto_panos", "HD-15") == []
+    assert _findings(text + f"{vr} peer-group PG enable no\n", "paloalto_panos", "HD-15") == []

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from seawall.errors import Location, ParseIssue
 from seawall.records.schemas import LOG
+from seawall.sources.configs.redact import redact_line
 from seawall.sources.logs import aaa, other
 from seawall.sources.logs.assemble import build_table, records_into, snippet
 from seawall.sources.logs.columns import Scatter, as_string_array
@@ -102,7 +103,7 @@ def parse_with_context(
             issues.append(
                 ParseIssue(
                     Location(ctx.path, line=int(numbers[row])),
-                    f"not a recognised device log line ({snippet(text)!r}); skipped",
+                    f"not a recognised device log line ({snippet(redact_line(text))!r}); skipped",
                 )
             )
         if unknown > MAX_LISTED_ISSUES:

@@ -45,6 +45,11 @@ def test_garbage_and_binary_lines_are_counted_with_their_numbers() -> None:
     assert "?" in issues[1].reason  # control bytes shown as '?', never raw
 
 
+def test_issue_text_hides_secrets() -> None:
+    _, issues = parse_lines(["username admin password 0 Secret123"], path="x")
+    assert "Secret123" not in issues[0].reason and "<redacted>" in issues[0].reason
+
+
 def test_many_unknown_lines_are_listed_then_counted() -> None:
     lines = ["junk line"] * (MAX_LISTED_ISSUES + 50) + [GOOD]
     table, issues = parse_lines(lines, path="junk.log", default_year=2024)

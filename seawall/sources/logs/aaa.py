@@ -91,9 +91,9 @@ class LineState:
     radius_attrs: dict[str, str] = field(default_factory=dict)
 
 
-_ACS_HEADER = re.compile(r"^Date,Time,[\w-]+(?:,[\w -]+)*\s*$")
+# Secure ACS CSV exports always carry the user column; other CSVs with dates are not AAA.
+_ACS_HEADER = re.compile(r"^Date,Time,(?:[\w -]+,)*User-Name(?:,[\w -]+)*\s*$")
 _ACS_ROW = re.compile(r"^\d\d/\d\d/\d{4},\d\d:\d\d:\d\d,")
-_ACS_DEFAULT = ["Date", "Time", "Message-Type", "User-Name", "Group-Name", "Caller-ID"]
 _IP = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})$")
 
 _TACPLUS_DATE = re.compile(
@@ -156,8 +156,10 @@ def read_line(text: str, state: LineState) -> tuple[Record | None, bool, Record 
     if _ACS_HEADER.match(text):
         state.acs_columns = [c.strip() for c in text.split(",")]
         return None, True, finished
-    if _ACS_ROW.match(text):
-        return _acs_record(text, state.acs_columns or _ACS_DEFAULT), True, finished
+    if text.startswith("Date,Time,"):  # another CSV export: its rows are not ACS records
+        state.acs_columns = None
+    elif state.acs_columns is not None and _ACS_ROW.match(text):
+        return _acs_record(text, state.acs_columns), True, finished
     record = _tacplus_record(text) or _freeradius_record(text)
     return record, record is not None, finished
 

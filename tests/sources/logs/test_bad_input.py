@@ -58,9 +58,13 @@ def test_many_unknown_lines_are_listed_then_counted() -> None:
     assert issues[-1].location.line is None and "50 more" in issues[-1].reason
 
 
-def test_radius_attribute_without_record_is_unknown() -> None:
+def test_records_without_their_header_are_unknown() -> None:
     _, issues = parse_lines(['\tUser-Name = "ops"'], path="r.log")
     assert [i.location.line for i in issues] == [1]
+    # CSV rows are Secure ACS records only under an ACS header (with a User-Name column)
+    csv = ["05/18/2004,02:11:03,a,b", "Date,Time,Src,Dst", "05/18/2004,02:11:03,1.1.1.1,2.2.2.2"]
+    _, issues = parse_lines(csv, path="flows.csv")
+    assert [i.location.line for i in issues] == [1, 2, 3]
 
 
 def test_inputs_of_every_kind() -> None:

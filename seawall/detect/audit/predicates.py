@@ -965,12 +965,17 @@ def untrusted_interface(model: DeviceConfig, name: str, ctx: AuditContext) -> st
     return None
 
 
-@predicate("admin_on_untrusted")
+@predicate("admin_on_untrusted", account_allow_lists=["fortinet_fortios"])
 def admin_on_untrusted(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
     """Administrative access (HTTP/HTTPS/Telnet/SSH/SNMP) offered on Internet-facing
-    interfaces or to any source; cleartext admin (HTTP, Telnet) anywhere."""
+    interfaces or to any source; cleartext admin (HTTP, Telnet) anywhere. On dialects in
+    ``account_allow_lists`` each account has its own list of trusted sources (FortiOS
+    ``trusthost``, an ``mpp`` ACL owned by the account): an account without one, or whose
+    list admits any address, logs in from anywhere."""
+    if model.dialect in params["account_allow_lists"]:
+        yield from _accounts_without_allow_list(model, ctx)
     for service in model.services:
         if not service.enabled or service.name not in _ADMIN_SERVICES:
             continue
@@ -993,6 +998,26 @@ def admin_on_untrusted(
             service.line,
             f"{service.name} admin access " + ", ".join(reasons),
             {"service": service.name, "interface": service.interface, "allowed": allowed},
+        )
+
+
+def _accounts_without_allow_list(model: DeviceConfig, ctx: AuditContext) -> Iterator[Hit]:
+    lists: dict[str, list[str]] = {}
+    for use in model.acl_uses:
+        acl = model.acls.get(use.acl) if use.where == "mpp" and use.owner else None
+        if acl is not None and use.owner is not None:
+            sources = lists.setdefault(use.owner, [])
+            sources += [e.source for e in acl.entries if e.action == "permit"]
+    for user in model.users:
+        sources = lists.get(user.name, [])
+        if sources and not any(ctx.is_any(source) for source in sources):
+            continue
+        why = "a trusted host of any address" if sources else "no trusted host"
+        role = f" ({user.role})" if user.role else ""
+        yield Hit(
+            user.line,
+            f"account {user.name}{role} has {why}: its logins are accepted from any source address",
+            {"user": user.name, "role": user.role, "trusted_hosts": sources[:20]},
         )
 
 

@@ -175,6 +175,7 @@ class _Reader(VendorReader):
         super().__init__(builder, openers, _interface_kind)
         self.access: dict[str, _Interface] = {}
         self.ports: dict[str, tuple[int | None, int]] = {}
+        self.ntp_settings: dict[str, tuple[str, int]] = {}  # ntpsync / type -> (value, line)
         self.routes: dict[str, dict[str, tuple[str, int]]] = {}
         self.phase1: dict[str, dict[str, tuple[str, int]]] = {}
         self.communities: dict[str, _Community] = {}
@@ -370,6 +371,8 @@ class _Reader(VendorReader):
                 ntp.servers[-1].key = to_int(value)
             elif key == "authentication" and value == "enable":
                 ntp.authenticate = True
+        elif len(p) == 2 and key in ("ntpsync", "type") and value is not None:
+            self.ntp_settings[key] = (value, line)
         elif len(p) == 2 and key == "authentication":
             ntp.authenticate = value == "enable"
         elif len(p) == 2 and key == "source-ip" and value is not None:
@@ -407,8 +410,21 @@ class _Reader(VendorReader):
                 if server_name == name:
                     server.port = to_int(value)
 
+    def _finish_ntp(self) -> None:
+        """``ntpsync enable`` with ``type fortiguard`` (the default type) syncs with
+        FortiGuard's servers, which the configuration does not list: one server,
+        ``fortiguard``, at the ``ntpsync`` statement. ``ntpsync disable`` syncs with nothing."""
+        sync = self.ntp_settings.get("ntpsync")
+        if sync is None:
+            return
+        if sync[0] != "enable":
+            self.model.ntp.servers.clear()
+        elif self.ntp_settings.get("type", ("fortiguard", 0))[0] == "fortiguard":
+            self.model.ntp.servers[:] = [NtpServer("fortiguard", sync[1])]
+
     def finish(self) -> None:
         model = self.model
+        self._finish_ntp()
         for name, state in self.access.items():
             for protocol in state.allowaccess:
                 if protocol not in _MGMT_ACCESS:

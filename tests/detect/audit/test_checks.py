@@ -158,6 +158,7 @@ def found(model: DeviceConfig, check_id: str, context: AuditContext | None = Non
 VERSIONS = {
     "ST-03": 2,  # NX-OS/XR/EOS VTYs that no line statement configures; EOS; XR MPP peers
     "ST-28": 2,  # event-handlers running bash; Arista's TerminAttr to an internal collector
+    "ST-29": 2,  # FortiOS accounts without trusthost
     "HD-03": 2,  # the ASA `passwd` login password is read (secret kind login)
     "HD-08": 2,  # no-source-interface finding at the first log host (any spelling)
     "HD-14": 2,  # unauthenticated-NTP finding at the first server, also inside a block
@@ -255,6 +256,14 @@ def _drop_flag(name: str) -> Mutate:
 
 def _nxos(m: DeviceConfig) -> None:
     m.dialect, m.os, m.version = "cisco_nxos", "NX-OS", "9.3(8)"
+
+
+def _fortios_trusthost(m: DeviceConfig, source: str) -> None:
+    """FortiOS with the admin's trusted hosts (an ``mpp`` ACL the account owns)."""
+    m.dialect, m.os, m.version = "fortinet_fortios", "FortiOS", "7.2.5"
+    m.acls["trusthost netops"] = Acl("trusthost netops", 12, "standard")
+    m.acls["trusthost netops"].entries.append(AclEntry("permit", 12, source=source))
+    m.acl_uses.append(AclUse("trusthost netops", "mpp", 12, owner="netops"))
 
 
 def _junos(m: DeviceConfig) -> None:
@@ -596,12 +605,20 @@ POSITIVE: list[tuple[str, Mutate, str, int | None, str]] = [
     (
         "ST-29",
         lambda m: (
-            setattr(m, "dialect", "fortinet_fortios"),
+            _fortios_trusthost(m, "10.10.0.0/24"),
             m.services.append(Service("http", True, 251, interface="port3")),
         ),
         "high",
         251,
         "http admin access in cleartext",
+    ),
+    (
+        "ST-29",
+        lambda m: _fortios_trusthost(m, "0.0.0.0/0"),
+        "high",
+        10,
+        "account netops has a trusted host of any address: its logins are accepted from any "
+        "source address",
     ),
     (
         "HD-01",

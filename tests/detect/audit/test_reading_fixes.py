@@ -271,3 +271,43 @@ def test_panos_bgp_peer_needs_an_address_and_bgp_on() -> None:
     assert _lines(_findings(text, "paloalto_panos", "HD-15")) == [("medium", 3)]
     assert _findings(text + f"{vr} enable no\n", "paloalto_panos", "HD-15") == []
     assert _findings(text + f"{vr} peer-group PG enable no\n", "paloalto_panos", "HD-15") == []
+
+
+# ---- FortiOS: FortiGuard NTP, admins without trusted hosts --------------------------------
+
+
+def test_fortios_fortiguard_ntp_is_a_server() -> None:
+    text = "config system ntp\n    set ntpsync enable\n    set server-mode disable\nend\n"
+    (hit,) = _findings(text, "fortinet_fortios", "HD-14")
+    assert (hit.line, hit.message) == (
+        2,
+        "NTP without authentication: the clock follows whoever answers as the server",
+    )
+    off = text.replace("ntpsync enable", "ntpsync disable")
+    assert [f.message[:13] for f in _findings(off, "fortinet_fortios", "HD-14")] == [
+        "no NTP server"
+    ]
+
+
+def test_fortios_admin_without_trusthost() -> None:
+    text = (
+        "config system admin\n"
+        '    edit "admin"\n        set accprofile "super_admin"\n    next\n'
+        '    edit "ops"\n        set accprofile "super_admin"\n'
+        "        set trusthost1 10.10.0.0 255.255.255.0\n    next\n"
+        '    edit "wide"\n        set trusthost1 0.0.0.0 0.0.0.0\n    next\n'
+        "end\n"
+    )
+    found = _findings(text, "fortinet_fortios", "ST-29")
+    assert [(f.line, f.message) for f in found] == [
+        (
+            2,
+            "account admin (super_admin) has no trusted host: its logins are accepted from any "
+            "source address",
+        ),
+        (
+            9,
+            "account wide has a trusted host of any address: its logins are accepted from any "
+            "source address",
+        ),
+    ]

@@ -1333,20 +1333,29 @@ _EXTERNAL_DESCRIPTION = re.compile(
 )
 
 
+# "OSPF transit" / "IS-IS transit" name a link an IGP crosses inside the network, not IP
+# transit bought from a provider: removed before the words above are looked for.
+_IGP_TRANSIT = re.compile(
+    r"\b(?:ospf(?:v[23])?|is-?is|eigrp|igp|ldp|mpls|backbone)\s+transit\b", re.IGNORECASE
+)
+
+
 @predicate("discovery_on_external", cdp_default_on=["cisco_ios", "cisco_nxos"])
 def discovery_on_external(
     model: DeviceConfig, params: Mapping[str, Any], ctx: AuditContext
 ) -> Iterator[Hit]:
     """CDP/LLDP active on interfaces whose description says they face outside (transit,
-    peering, customer, Internet, ...). Addresses are no hint: carriers number their core
-    links from public space. CDP counts as on when not disabled on dialects whose default is
-    on; LLDP only when the config turns it on."""
+    peering, customer, Internet, ...; an IGP's "OSPF transit" link is internal). Addresses
+    are no hint: carriers number their core links from public space. CDP counts as on when
+    not disabled on dialects whose default is on; LLDP only when the config turns it on."""
     cdp_global = model.flags.get("cdp_global")
     lldp_global = model.flags.get("lldp_global")
     for iface in model.interfaces:
         if iface.shutdown or iface.kind in ("loopback", "tunnel", "management"):
             continue
-        if not iface.description or not _EXTERNAL_DESCRIPTION.search(iface.description):
+        if not iface.description:
+            continue
+        if not _EXTERNAL_DESCRIPTION.search(_IGP_TRANSIT.sub(" ", iface.description)):
             continue
         protocols = []
         if iface.cdp is True or (

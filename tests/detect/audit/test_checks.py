@@ -161,6 +161,7 @@ VERSIONS = {
     "ST-29": 2,  # FortiOS accounts without trusthost
     "HD-03": 2,  # the ASA `passwd` login password is read (secret kind login)
     "HD-08": 2,  # no-source-interface finding at the first log host (any spelling)
+    "HD-12": 2,  # "OSPF transit" (an IGP link) is not IP transit
     "HD-14": 2,  # unauthenticated-NTP finding at the first server, also inside a block
 }
 

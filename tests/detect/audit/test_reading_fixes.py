@@ -311,3 +311,16 @@ def test_fortios_admin_without_trusthost() -> None:
             "source address",
         ),
     ]
+
+
+# ---- HD-12: an IGP's transit link is internal ---------------------------------------------
+
+
+def test_ospf_transit_is_not_ip_transit() -> None:
+    text = (
+        "version 15.4\nhostname r1\n"
+        "interface Gi1\n description [OSPF Transit via West side of building]\n"
+        "interface Gi2\n description IP transit to AS64500\n"
+        "interface Gi3\n description OSPF transit via WAN dialer\n"
+    )
+    assert [f.line for f in _findings(text, "cisco_ios", "HD-12")] == [5, 7]

@@ -32,3 +32,15 @@ def test_rules_lint_cli(tmp_path):
     result = CliRunner().invoke(cli, ["rules", "lint", str(bad)])
     assert result.exit_code == 1
     assert "bad.yaml" in result.stdout and "severe" in result.stdout
+
+
+def test_rules_list_cli_says_why_rules_cannot_run():
+    from click.testing import CliRunner
+
+    from seawall.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["rules", "list"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Sigma rules: 19 runnable, 42 not runnable")
+    assert "ceb407f6-8277-439b-951f-e4210e3ed956" in result.stdout  # Cisco Clear Logs
+    assert result.stdout.count("why: ") == 42

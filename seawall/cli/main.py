@@ -409,6 +409,21 @@ def rules_test(paths: tuple[str, ...], verbose: bool) -> None:
     sys.exit(1 if failed or not results else 0)
 
 
+@rules_group.command("list")
+@click.option(
+    "--sigma-dir",
+    "sigma_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="extra Sigma rule folder; repeatable",
+)
+def rules_list(sigma_dirs: tuple[str, ...]) -> None:
+    """List the Sigma rules and whether each can run on device logs (and why not)."""
+    from seawall.detect.logs.sigma_rules import format_status, sigma_status
+
+    sys.stdout.write(format_status(sigma_status(list(sigma_dirs))) + "\n")
+
+
 @cli.group("intel")
 def intel_group() -> None:
     """Threat intelligence: known-exploited vulnerabilities catalog."""

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from seawall.detect.audit.acl_ports import acl_admits_tcp_port
 from seawall.netaddr import PRIVATE_NETWORKS
-from seawall.records.config import DeviceConfig, Interface
+from seawall.records.config import DeviceConfig, Interface, Line
 
 _ANY = frozenset({"any", "any4", "any6", "0.0.0.0/0", "::/0", "all"})
 _CACHE_LIMIT = 65536
@@ -1033,12 +1034,17 @@ def telnet_accepted(
     without ``transport input`` (default ``all`` before IOS ``default_all_before``; on later
     or unknown releases the default depends on platform and release ->
     ``unstated_severity``); an enabled telnet service (JunOS ``services telnet``, EOS
-    ``management telnet``, XR telnet server) or NX-OS ``feature telnet``."""
+    ``management telnet``, XR telnet server) or NX-OS ``feature telnet``. A line whose
+    access-class lets no source reach TCP/23 takes no telnet, whatever its transport."""
     reported: set[int] = set()
     reported_lines: set[str] = set()
     major = major_version(model.version)
     for line in model.lines:
         if line.kind not in ("vty", "aux", "tty"):
+            continue
+        if _access_class_drops_telnet(model, line):
+            reported.add(line.line)  # nor as the telnet service the line also records
+            reported_lines.add(line.name)
             continue
         transport = line.transport_input
         if transport is not None:
@@ -1090,6 +1096,18 @@ def telnet_accepted(
         found = locate(model, "feature telnet")
         if found not in reported:
             yield Hit(found, "feature telnet enabled: cleartext logins", {"feature": "telnet"})
+
+
+def _access_class_drops_telnet(model: DeviceConfig, line: Line) -> bool:
+    """The line's access-class lets no source reach TCP/23 (``permit tcp any any neq
+    telnet``); with IPv6 addresses on the device its IPv6 access-class must drop it too."""
+    acl = model.acls.get(line.access_class_in) if line.access_class_in else None
+    if acl is None or acl_admits_tcp_port(acl, 23):
+        return False
+    if any(":" in a for iface in model.interfaces for a in iface.addresses):
+        v6 = model.acls.get(line.access_class_in_v6) if line.access_class_in_v6 else None
+        return v6 is not None and not acl_admits_tcp_port(v6, 23)
+    return True
 
 
 # ---- HD-03 / HD-04 / HD-05: weak secrets --------------------------------------------------

@@ -159,6 +159,7 @@ VERSIONS = {
     "ST-03": 2,  # NX-OS/XR/EOS VTYs that no line statement configures; EOS; XR MPP peers
     "ST-28": 2,  # event-handlers running bash; Arista's TerminAttr to an internal collector
     "ST-29": 2,  # FortiOS accounts without trusthost
+    "HD-01": 2,  # a line whose access-class drops TCP/23 takes no telnet
     "HD-03": 2,  # the ASA `passwd` login password is read (secret kind login)
     "HD-08": 2,  # no-source-interface finding at the first log host (any spelling)
     "HD-12": 2,  # "OSPF transit" (an IGP link) is not IP transit
@@ -196,7 +197,8 @@ def test_findings_carry_metadata_evidence_and_dialect_remediation():
     check = check_by_id(CHECKS, "HD-01")
     assert check is not None
     assert finding.title == check.title and finding.attack == ("T1040", "T1021")
-    assert finding.source == check.source and finding.version == 1 == finding.rule_version
+    assert finding.source == check.source
+    assert finding.version == check.version == 2 == finding.rule_version
     assert finding.remediation == "line vty 0 15\n transport input ssh"
     assert finding.evidence["config"] == "line vty 0 15"
     assert finding.device == "core1" and finding.path == "golden/core1.cfg"

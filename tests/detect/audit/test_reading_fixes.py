@@ -324,3 +324,19 @@ def test_ospf_transit_is_not_ip_transit() -> None:
         "interface Gi3\n description OSPF transit via WAN dialer\n"
     )
     assert [f.line for f in _findings(text, "cisco_ios", "HD-12")] == [5, 7]
+
+
+# ---- HD-01: an access-class that drops telnet -----------------------------------------------
+
+
+def test_access_class_dropping_telnet_means_no_telnet() -> None:
+    text = (
+        "version 12.2\nhostname ap1\naccess-list 111 permit tcp any any neq telnet\n"
+        "line vty 0 4\n access-class 111 in\n"
+    )
+    assert _findings(text, "cisco_ios", "HD-01") == []
+    opened = text.replace("neq telnet", "eq telnet")
+    assert _lines(_findings(opened, "cisco_ios", "HD-01")) == [("high", 4)]
+    # with IPv6 on the box, an IPv4-only access-class leaves IPv6 telnet open
+    v6 = text + "interface Gi0\n ipv6 address 2001:db8::1/64\n"
+    assert _lines(_findings(v6, "cisco_ios", "HD-01")) == [("high", 4)]

@@ -144,10 +144,12 @@ class _Bytes:
         count = np.zeros(len(at), dtype=np.int64)
         going = has.copy()
         for i in range(9):
+            if not going.any():  # usually after 3 or 6 digits
+                break
             d, is_digit = self.digit(at + 1 + i)
             going &= is_digit
-            take = going & (i < 6)
-            micros = np.where(take, micros * 10 + d, micros)
+            if i < 6:
+                micros = np.where(going, micros * 10 + d, micros)
             count += going
         micros = micros * np.power(10, 6 - np.minimum(count, 6))
         after = np.where(has & (count > 0), at + 1 + count, at)

@@ -4,12 +4,14 @@ parse, store; optionally the log rules too).
     python bench/collect_throughput.py --transport udp --messages 300000 --rate 50000
     python bench/collect_throughput.py --transport udp --messages 300000          # flat out
     python bench/collect_throughput.py --transport tcp --messages 1000000 --connections 4
-    python bench/collect_throughput.py --transport tcp --rules                    # + detectors
+    python bench/collect_throughput.py --transport tcp --rules --rate 50000       # + detectors
     python bench/collect_throughput.py --parser none    # receive and store only, no parsing
 
 The sender is a separate process (real sockets, 127.0.0.1). Lines are the device log test
 data (tests/data/logs, PRI added where a line has none), cycled. The rate is messages
 processed (parsed and stored) over the time from the first send to the last batch stored.
+With ``--rules``, a line the Sigma rule "Cisco Clear Logs" fires on is sent halfway through
+and the time until its alert is reported (probe_alert_seconds).
 UDP has no flow control: what the kernel drops before the collector reads it is shown from
 /proc/net/snmp (RcvbufErrors, the whole machine's), what the collector drops (queue full)
 from its own counters.
@@ -25,6 +27,7 @@ import resource
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from seawall.collect import CollectOptions, Collector  # noqa: E402
 from seawall.errors import ParseIssue  # noqa: E402
 from seawall.records import from_columns  # noqa: E402
+from seawall.records.alerts import Alert  # noqa: E402
 
 
 def sample_lines() -> list[bytes]:
@@ -117,6 +121,28 @@ def send(transport: str, port: int, n: int, rate: int, connections: int) -> None
         sock.close()
 
 
+PROBE = (
+    b"<189>9: probe-router: *Jun  1 10:00:00.000 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: "
+    b"User:probe  logged command:clear logging"
+)
+PROBE_RULE = "ceb407f6"  # SigmaHQ Cisco Clear Logs
+
+
+def send_probe(transport: str, port: int, probe: dict[str, float]) -> None:
+    probe["sent"] = time.perf_counter()
+    if transport == "udp":
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(PROBE, ("127.0.0.1", port))
+    else:
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(PROBE + b"\n")
+
+
+def alert_seen(alert: Alert, probe: dict[str, float]) -> None:
+    if alert.rule_id.startswith(PROBE_RULE) and "alerted" not in probe:
+        probe["alerted"] = time.perf_counter()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
@@ -129,6 +155,7 @@ def main() -> None:
     parser.add_argument("--queue", type=int, default=200_000)
     args = parser.parse_args()
 
+    probe: dict[str, float] = {}
     n = (
         args.messages
         if args.transport == "udp"
@@ -144,6 +171,7 @@ def main() -> None:
             detectors=None if args.rules else [],
             parser=store_only if args.parser == "none" else None,
             on_error=lambda text: print(f"error: {text}", file=sys.stderr),
+            on_alert=lambda alert: alert_seen(alert, probe),
         ).start()
         port = collector.listeners[0].port
         kernel_before = udp_rcvbuf_errors()
@@ -154,6 +182,10 @@ def main() -> None:
         )
         started = time.perf_counter()
         sender.start()
+        if args.rules:  # halfway through the load, a line a Sigma rule fires on
+            expected = n / args.rate if args.rate else 2.0
+            timer = threading.Timer(expected / 2, send_probe, (args.transport, port, probe))
+            timer.start()
         sender.join()
         sent_seconds = time.perf_counter() - started
         sender_cpu = children_cpu() - children_before
@@ -193,6 +225,9 @@ def main() -> None:
                 "parsed": summary["parsed"],
                 "unknown": summary["unknown"],
                 "batches": summary["batcher"]["batches"],
+                "probe_alert_seconds": (
+                    round(probe["alerted"] - probe["sent"], 3) if "alerted" in probe else None
+                ),
                 "failed_batches": summary["batcher"]["errors"],
                 "seconds": round(finished, 3),
                 "processed_per_second": round(processed / finished),

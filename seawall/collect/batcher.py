@@ -4,7 +4,8 @@ Every batch is split per listener and stored as one ``log`` input named
 ``live:<listener>:<time of its first message>`` and keyed by a hash of its content, so
 storing the same batch twice adds nothing. Rules run over a sliding window of recent
 events (not just the batch) so a sequence or a threshold can span batches; an alert is
-reported the first time its id appears in this run.
+reported the first time it appears in this run (``alerts.py``). After a rules run the next
+waits as long as that run took, so a large window cannot starve storing.
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ def _batch_sha256(listener: ListenerSpec, senders: list[str], texts: list[str]) 
     digest = hashlib.sha256(f"live-syslog\0{listener.name}\0".encode())
     digest.update("\n".join(senders).encode())
     digest.update(b"\0")
-    digest.update("\n".join(texts).encode("utf-8", "surrogatepass"))
+    digest.update("\n".join(texts).encode())
     return digest.hexdigest()
 
 

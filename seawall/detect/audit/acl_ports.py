@@ -20,7 +20,7 @@ _NOT_TCP = frozenset(
         "vrrp", "pcp", "nos", "ipinip", "sctp", "l2tp",
     }
 )  # fmt: skip
-# IOS port names for TCP (``eq telnet``).
+# Port names as ACLs write them (IOS ``eq telnet``, JunOS ``destination-port ssh``).
 TCP_PORT_NAMES = {
     "bgp": 179,
     "chargen": 19,
@@ -56,7 +56,16 @@ TCP_PORT_NAMES = {
     "http": 80,
     "https": 443,
     "ssh": 22,
+    # UDP and JunOS names
+    "snmp": 161,
+    "snmptrap": 162,
+    "ntp": 123,
+    "netconf": 830,
+    "xnm-ssl": 3220,
+    "xnm-clear-text": 3221,
 }
+# Ports of management logins and APIs: SSH, Telnet, HTTP(S), SNMP, NETCONF, JunOS XNM.
+MANAGEMENT_PORTS = (22, 23, 80, 161, 443, 830, 3220, 3221)
 
 
 def _port(word: str) -> int | None:
@@ -119,4 +128,40 @@ def acl_admits_tcp_port(acl: Acl, port: int) -> bool:
                 return True
         elif matches is True and entry.source == "any" and entry.destination == "any":
             return False  # every source's packets to the port stop here
+    return False
+
+
+# The ports an ACL guards, by where it is bound (``AclUse.where``); a list that protects
+# the whole control plane (MPP, CoPP, a loopback filter) guards every management port.
+PORTS_BY_USE: dict[str, tuple[int, ...]] = {
+    "vty": (22, 23),
+    "ssh": (22,),
+    "http": (80, 443),
+    "snmp": (161,),
+    "ntp": (123,),
+    "netconf": (22, 830),
+    "nxapi": (80, 443),
+}
+
+
+def guarded_ports(uses: list[str]) -> tuple[int, ...]:
+    ports: set[int] = set()
+    for use in uses:
+        ports.update(PORTS_BY_USE.get(use, MANAGEMENT_PORTS))
+    return tuple(sorted(ports))
+
+
+def reaches_ports(entry: AclEntry, ports: tuple[int, ...], *, explicit: bool = False) -> bool:
+    """Whether an entry lets traffic reach one of ``ports``: no port condition admits every
+    port, unless ``explicit`` asks for a condition that names one. Non-TCP/UDP protocols
+    (ICMP, OSPF, ...) reach none; a condition this module cannot read reaches them all."""
+    protocols = [p.strip().lower() for p in (entry.protocol or "").split(",") if p.strip()]
+    if protocols and all(p in _NOT_TCP and p != "udp" for p in protocols):
+        return False
+    if not entry.destination_port:
+        return not explicit
+    for condition in entry.destination_port.split(","):
+        for port in ports:
+            if port_condition_admits(condition.strip(), port) is not False:
+                return True
     return False

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from seawall.detect.audit.acl_ports import acl_admits_tcp_port
+from seawall.detect.audit.acl_ports import acl_admits_tcp_port, guarded_ports, reaches_ports
 from seawall.netaddr import PRIVATE_NETWORKS
-from seawall.records.config import DeviceConfig, Interface, Line
+from seawall.records.config import AclEntry, DeviceConfig, Interface, Line
 
 _ANY = frozenset({"any", "any4", "any6", "0.0.0.0/0", "::/0", "all"})
 _CACHE_LIMIT = 65536
@@ -236,35 +236,70 @@ def mgmt_acl_external_permit(
 ) -> Iterator[Hit]:
     """Permit entries for non-internal sources in ACLs bound to the management plane.
     ``names`` limits the check to ACLs with those names/numbers (ST-02: 10, 20, 50);
-    ``include_any`` also reports ``permit any`` (not for CoPP, where ACLs classify)."""
+    ``include_any`` also reports ``permit any`` (not for CoPP, where ACLs classify, nor for
+    one account's trusted hosts, which ST-29 reports). Only entries that can reach a port
+    the ACL guards count (an SNMP ACL's ``permit tcp any any eq 443`` admits no SNMP; a
+    loopback filter's BGP term is routing, not management). A source naming a prefix list
+    (JunOS ``source-prefix-list``) is read through the list. In a firewall filter (JunOS lo0)
+    ``any`` counts only where the entry names a management port: its other terms match on
+    conditions the model does not keep (``tcp-established``). Without ``names``, allow-lists
+    written on a service (ASA ``ssh A M IF``) count as well."""
     names = {str(n).lower() for n in params["names"]} if params["names"] else None
     bound = management_acls(model, params["uses"])
+    accounts = {u.name for u in model.users}
+    per_account = {u.acl for u in model.acl_uses if u.where == "mpp" and u.owner in accounts}
     for acl_name, places in bound.items():
         if names is not None and acl_name.lower() not in names:
             continue
         acl = model.acls.get(acl_name)
         if acl is None:
             continue
+        skip_any = not params["include_any"] or places == ["copp"] or acl_name in per_account
+        ports = guarded_ports(places)
         for entry in acl.entries:
-            if entry.action != "permit":
+            if entry.action != "permit" or not reaches_ports(entry, ports):
                 continue
-            source = entry.source
-            if ctx.is_any(source):
-                if not params["include_any"] or places == ["copp"]:
+            for source, line in _sources(model, entry):
+                if ctx.is_any(source):
+                    explicit = acl.kind != "filter" or reaches_ports(entry, ports, explicit=True)
+                    if skip_any or not explicit:
+                        continue
+                    shown = "any source (the whole Internet)"
+                elif ctx.external(source):
+                    shown = f"external source {source}"
+                else:
                     continue
-                shown = "any source (the whole Internet)"
-            elif ctx.external(source):
-                shown = f"external source {source}"
-            else:
-                continue
-            message = str(params["message"]).format(
-                acl=acl_name, uses=", ".join(places), source=shown
-            )
-            yield Hit(
-                entry.line,
-                message,
-                {"acl": acl_name, "source": source, "used_by": places},
-            )
+                message = str(params["message"]).format(
+                    acl=acl_name, uses=", ".join(places), source=shown
+                )
+                yield Hit(line, message, {"acl": acl_name, "source": source, "used_by": places})
+    if names is None:
+        yield from _service_allow_lists(model, ctx)
+
+
+def _sources(model: DeviceConfig, entry: AclEntry) -> list[tuple[str, int]]:
+    """The entry's source, or the entries of the prefix list it names (at their lines)."""
+    listed = model.acls.get(entry.source)
+    if listed is not None and listed.kind == "prefix":
+        return [(e.source, e.line) for e in listed.entries if e.action == "permit"]
+    return [(entry.source, entry.line)]
+
+
+def _service_allow_lists(model: DeviceConfig, ctx: AuditContext) -> Iterator[Hit]:
+    """Who may reach a management service, written on the service itself (ASA ``ssh|http
+    A M NAMEIF``): external networks. Any source is ST-29's finding."""
+    for service in model.services:
+        allowed = service.options.get("allowed")
+        if not service.enabled or allowed is None or service.acl:
+            continue
+        if ctx.is_any(allowed) or not ctx.external(allowed):
+            continue
+        where = f" on {service.interface}" if service.interface else ""
+        yield Hit(
+            service.line,
+            f"{service.name} access{where} allows external source {allowed}",
+            {"service": service.name, "interface": service.interface, "source": allowed},
+        )
 
 
 # ---- ST-03: VTY without access-class ---------------------------------------------------------

@@ -156,6 +156,8 @@ def found(model: DeviceConfig, check_id: str, context: AuditContext | None = Non
 
 # Checks whose logic changed since their first release (versions are per check).
 VERSIONS = {
+    "ST-01": 2,  # EOS, JunOS, PAN-OS, FortiOS, ASA allow-lists; entries reaching no guarded port
+    "ST-02": 2,  # EOS; entries reaching no guarded port
     "ST-03": 2,  # NX-OS/XR/EOS VTYs that no line statement configures; EOS; XR MPP peers
     "ST-28": 2,  # event-handlers running bash; Arista's TerminAttr to an internal collector
     "ST-29": 2,  # FortiOS accounts without trusthost

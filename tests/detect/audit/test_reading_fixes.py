@@ -340,3 +340,88 @@ def test_access_class_dropping_telnet_means_no_telnet() -> None:
     # with IPv6 on the box, an IPv4-only access-class leaves IPv6 telnet open
     v6 = text + "interface Gi0\n ipv6 address 2001:db8::1/64\n"
     assert _lines(_findings(v6, "cisco_ios", "HD-01")) == [("high", 4)]
+
+
+# ---- ST-01 / ST-02 on the vendors whose allow-lists the model holds ------------------------
+
+
+def _messages(findings: list[Finding]) -> list[tuple[int | None, str]]:
+    return [(f.line, f.message) for f in findings]
+
+
+def test_eos_management_acls() -> None:
+    text = (
+        "hostname a1\nip access-list standard 20\n   10 permit 10.0.0.0/8\n"
+        "   20 permit 203.0.113.7/32\nmanagement ssh\n   ip access-group 20 in\n"
+    )
+    assert _messages(_findings(text, "arista_eos", "ST-01")) == [
+        (4, "ACL 20 (guards ssh, vty) permits external source 203.0.113.7/32")
+    ]
+    assert _lines(_findings(text, "arista_eos", "ST-02")) == [("high", 4)]
+    # an SNMP ACL entry that reaches no SNMP port lets no one poll
+    snmp = (
+        "hostname a1\nip access-list S\n  10 permit tcp any any eq 443\n"
+        "  20 permit udp 198.51.100.0/24 any eq snmp\nsnmp-server community C ro S\n"
+    )
+    assert _lines(_findings(snmp, "arista_eos", "ST-01")) == [("high", 4)]
+
+
+def test_junos_loopback_filter_terms_that_reach_management() -> None:
+    text = (
+        "set system host-name r1\n"
+        "set policy-options prefix-list MGMT 10.0.0.0/8\n"
+        "set policy-options prefix-list MGMT 203.0.113.0/24\n"
+        "set firewall family inet filter RE term ssh from source-prefix-list MGMT\n"
+        "set firewall family inet filter RE term ssh from destination-port ssh\n"
+        "set firewall family inet filter RE term ssh then accept\n"
+        "set firewall family inet filter RE term bgp from source-address 198.51.100.1/32\n"
+        "set firewall family inet filter RE term bgp from destination-port bgp\n"
+        "set firewall family inet filter RE term bgp then accept\n"
+        "set firewall family inet filter RE term est from protocol tcp\n"
+        "set firewall family inet filter RE term est then accept\n"
+        "set firewall family inet filter RE term web from destination-port https\n"
+        "set firewall family inet filter RE term web then accept\n"
+        "set firewall family inet filter RE term rest then discard\n"
+        "set interfaces lo0 unit 0 family inet filter input RE\n"
+    )
+    assert _messages(_findings(text, "juniper_junos", "ST-01")) == [
+        (3, "ACL RE (guards mpp) permits external source 203.0.113.0/24"),
+        (12, "ACL RE (guards mpp) permits any source (the whole Internet)"),
+    ]
+
+
+def test_panos_permitted_ip() -> None:
+    text = (
+        "set deviceconfig system hostname fw1\n"
+        "set deviceconfig system permitted-ip 10.1.0.0/16\n"
+        "set deviceconfig system permitted-ip 198.51.100.9\n"
+    )
+    assert _messages(_findings(text, "paloalto_panos", "ST-01")) == [
+        (3, "ACL permitted-ip (guards mpp) permits external source 198.51.100.9/32")
+    ]
+
+
+def test_fortios_trusthost_external_and_any() -> None:
+    text = (
+        "config system admin\n"
+        '    edit "ops"\n        set trusthost1 198.51.100.0 255.255.255.0\n    next\n'
+        '    edit "wide"\n        set trusthost1 0.0.0.0 0.0.0.0\n    next\n'
+        "end\n"
+    )
+    assert _messages(_findings(text, "fortinet_fortios", "ST-01")) == [
+        (3, "ACL trusthost ops (guards mpp) permits external source 198.51.100.0/24")
+    ]
+    assert _lines(_findings(text, "fortinet_fortios", "ST-29")) == [("high", 5)]
+
+
+def test_asa_remote_access_allow_lists() -> None:
+    text = (
+        "hostname fw\nssh 10.0.0.0 255.0.0.0 inside\nssh 203.0.113.0 255.255.255.0 inside\n"
+        "ssh 0.0.0.0 0.0.0.0 outside\nhttp 198.51.100.7 255.255.255.255 management\n"
+    )
+    assert _messages(_findings(text, "cisco_asa", "ST-01")) == [
+        (3, "ssh access on inside allows external source 203.0.113.0/24"),
+        (5, "https access on management allows external source 198.51.100.7/32"),
+    ]
+    # any source on outside is ST-29's finding, not ST-01's
+    assert 4 in [f.line for f in _findings(text, "cisco_asa", "ST-29")]

@@ -66,8 +66,9 @@ class XrSections(XrNetwork):
         self.communities: dict[str, SnmpCommunity] = {}
         self.snmp_hosts: dict[tuple[str, str | None], SnmpHost] = {}
         self.host_severity: str | None = None
-        self.line_templates: dict[str, Line] = {}  # ``line template X`` by name
-        self.pool_templates: set[str] = set()  # templates some ``vty-pool`` uses
+        # ``line template X`` by name, ``line default`` as "default"
+        self.line_templates: dict[str, Line] = {}
+        self.pool_templates: dict[str, str] = {}  # ``vty-pool NAME`` -> the template it uses
 
     # --- users -------------------------------------------------------------------------
 
@@ -385,6 +386,8 @@ class XrSections(XrNetwork):
         self.m.lines.append(entry)
         if words[1] == "template" and len(words) > 2:
             self.line_templates[words[2]] = entry
+        elif words[1] == "default":
+            self.line_templates["default"] = entry
         self.accept(node.line)
         for child in node.children:
             w = child.words
@@ -414,15 +417,20 @@ class XrSections(XrNetwork):
         """``vty-pool NAME FIRST LAST [line-template T]``: the VTYs that take a template (a
         pool without one takes ``line default``)."""
         words = node.words
-        if words[0] != "no" and "line-template" in words[:-1]:
-            self.pool_templates.add(words[words.index("line-template") + 1])
+        if words[0] != "no" and len(words) > 1:
+            at = words.index("line-template") if "line-template" in words[:-1] else None
+            self.pool_templates[words[1]] = words[at + 1] if at is not None else "default"
         self.accept(node)
 
     def unused_templates(self) -> None:
-        """A ``line template`` no ``vty-pool`` uses applies to no VTY: it is kept as a line
-        of kind ``template`` (no logins reach it), and its access-class guards nothing."""
+        """A line template no login VTY uses (``line template X`` no ``vty-pool`` names;
+        ``line default`` once the default pool takes another template and no other pool takes
+        it) applies to no remote login: it is kept as a line of kind ``template``, and its
+        access-class guards nothing. The ``eem`` pool runs scripts, not logins."""
+        pools = {"default": "default", **self.pool_templates}
+        used = {template for pool, template in pools.items() if pool != "eem"}
         for name, entry in self.line_templates.items():
-            if name in self.pool_templates:
+            if name in used:
                 continue
             entry.kind = "template"
             self.m.acl_uses = [

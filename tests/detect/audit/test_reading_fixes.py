@@ -425,3 +425,15 @@ def test_asa_remote_access_allow_lists() -> None:
     ]
     # any source on outside is ST-29's finding, not ST-01's
     assert 4 in [f.line for f in _findings(text, "cisco_asa", "ST-29")]
+
+
+def test_ios_xr_line_default_that_no_login_pool_uses() -> None:
+    text = (
+        "hostname xr1\nline default\n exec-timeout 10 0\nline template VTY\n"
+        " access-class ingress MGMT\nvty-pool default 0 15 line-template VTY\n"
+        "vty-pool eem 100 105\nipv4 access-list MGMT\n 10 permit ipv4 10.0.0.0 0.0.0.255 any\n"
+        "ssh server v2\n"
+    )
+    assert _findings(text, "cisco_iosxr", "ST-03") == []
+    other_pool = text + "vty-pool ops 20 24\n"  # a login pool without a template: default
+    assert _lines(_findings(other_pool, "cisco_iosxr", "ST-03")) == [("high", 2)]

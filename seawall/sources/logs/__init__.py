@@ -30,6 +30,7 @@ from seawall.sources.logs import aaa, other
 from seawall.sources.logs.assemble import build_table, records_into, snippet
 from seawall.sources.logs.columns import Scatter, as_string_array
 from seawall.sources.logs.pipeline import Context, parse_block
+from seawall.sources.logs.secrets import redact_secrets
 from seawall.sources.logs.timezones import zone_table
 
 BLOCK_LINES = 65_536  # lines per column-wise block; blocks run on THREADS threads
@@ -119,7 +120,7 @@ def parse_with_context(
     result = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     if len(left) and len(tables) > 1:  # line-by-line records join the others in line order
         result = result.sort_by("input.line")
-    return result, issues, unknown
+    return redact_secrets(result), issues, unknown
 
 
 def _line_by_line(

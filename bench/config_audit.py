@@ -22,7 +22,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from seawall.detect.audit.checks import load_checks
-
 from seawall.detect.audit.run import audit_model
 from seawall.sources.configs import parse_config_text
 from seawall.sources.configs.dialect import detect_dialect

@@ -33,18 +33,24 @@ def redact_secrets(table: pa.Table) -> pa.Table:
     rows = np.flatnonzero(np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool))
     if len(rows) == 0:
         return table
+    # Only the candidate rows go through Python; the masked values are gathered back in
+    # one take (whole-column to_pylist cost more than the rest of the parse).
+    n = table.num_rows
+    picked = pa.array(rows)
     for name in TEXT_COLUMNS:
         column = table[name]
-        values = column.to_pylist()
+        values = column.take(picked).to_pylist()
         changed = False
-        for row in rows.tolist():
-            text = values[row]
+        for i, text in enumerate(values):
             if text:
                 masked = redact_line(text)
                 if masked != text:
-                    values[row] = masked
+                    values[i] = masked
                     changed = True
         if changed:
+            gather = np.arange(n, dtype=np.int64)
+            gather[rows] = n + np.arange(len(rows), dtype=np.int64)
+            merged = pa.chunked_array([*column.chunks, pa.array(values, type=column.type)])
             index = table.column_names.index(name)
-            table = table.set_column(index, name, pa.array(values, type=column.type))
+            table = table.set_column(index, name, merged.take(pa.array(gather)))
     return table

@@ -1,14 +1,13 @@
 """How each kind of native log rule turns the rows its conditions select into hits.
 
 The conditions run column-wise (``native_match``); what is left is usually a small candidate
-set. Grouping and window arithmetic use numpy over those candidates; only the sequence state
-machine and the sliding distinct count step through candidate rows one by one, and only for
-groups that can still reach the rule's threshold.
+set. Grouping, window arithmetic and the sliding distinct count use numpy over those
+candidates; only the sequence state machine steps through candidate rows one by one, and only
+for groups that can still reach the rule's threshold.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,21 +203,9 @@ def _distinct_count(rule: LogRule, frame: Frame) -> list[Hit]:
         if len(np.unique(values)) < rule.threshold:
             continue
         ts = times[lo:hi]
-        qualifying = []
-        window: Counter[int] = Counter()
-        start = 0
-        for i in range(len(ts)):
-            window[int(values[i])] += 1
-            while ts[i] - ts[start] > rule.window_us:
-                left = int(values[start])
-                window[left] -= 1
-                if not window[left]:
-                    del window[left]
-                start += 1
-            if len(window) >= rule.threshold:
-                qualifying.append((start, i))
-        for a, b in _bursts(qualifying):
-            distinct = sorted({dictionary[int(c)].as_py() for c in values[a : b + 1]}, key=str)
+        for a, b in _distinct_bursts(values, ts, rule.window_us, rule.threshold):
+            codes = np.unique(values[a : b + 1]).tolist()
+            distinct = sorted({dictionary[c].as_py() for c in codes}, key=str)
             hits.append(
                 Hit(
                     rows=rows[lo + a : lo + b + 1],
@@ -365,3 +352,36 @@ def _bounded(chains: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]
 
 
 MAX_PARTIAL = 4
+
+
+def _distinct_bursts(
+    values: np.ndarray, ts: np.ndarray, window_us: int, threshold: int
+) -> list[tuple[int, int]]:
+    """Bursts (``_bursts``) of the windows ending at a row (all rows at most ``window_us``
+    before it) that hold at least ``threshold`` distinct ``values``; ``ts`` is sorted.
+
+    Counted without stepping through rows: the distinct values of window [s, i] are the
+    rows j in it whose value does not occur again up to i (next[j] > i). Those with j <= i
+    number the distinct values seen so far; those with j < s straddle the window start, and
+    each row j straddles exactly the windows ending in [first i whose start passes j,
+    next[j]) -- an interval, summed with a difference array."""
+    n = len(values)
+    starts = np.searchsorted(ts, ts - window_us, side="left")
+    by_value = np.argsort(values, kind="stable")
+    following = np.full(n, n, dtype=np.int64)
+    same = values[by_value[1:]] == values[by_value[:-1]]
+    following[by_value[:-1][same]] = by_value[1:][same]
+    seen = np.cumsum(np.bincount(following[following < n], minlength=n) == 0)
+    first_ending = np.searchsorted(starts, np.arange(n), side="right")
+    spans = first_ending < following
+    change = np.bincount(first_ending[spans], minlength=n + 1) - np.bincount(
+        following[spans], minlength=n + 1
+    )
+    straddling = np.cumsum(change[:n])
+    ends = np.flatnonzero(seen - straddling >= threshold)
+    firsts = starts[ends]
+    # Starts and ends both grow: windows overlap their predecessor unless they start after it.
+    new = np.flatnonzero(firsts[1:] > ends[:-1]) + 1
+    heads = np.concatenate(([0], new)).astype(np.int64) if len(ends) else new
+    tails = np.concatenate((new - 1, [len(ends) - 1])).astype(np.int64) if len(ends) else new
+    return list(zip(firsts[heads].tolist(), ends[tails].tolist(), strict=True))

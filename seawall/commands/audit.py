@@ -16,6 +16,11 @@ from seawall.records.config import ConfigChange, DeviceConfig
 from seawall.sources import walk
 from seawall.sources.base import SourceResult
 from seawall.sources.configs import parse_config_file
+from seawall.sources.configs.showversion import (
+    ShowVersion,
+    apply_show_versions,
+    parse_show_version,
+)
 from seawall.sources.configs.source import config_table, models_from_table
 from seawall.store import EmbeddedStore, file_sha256
 
@@ -50,18 +55,39 @@ def load_models(
     progress: Progress | None = None,
 ) -> tuple[list[DeviceConfig], list[FileSummary]]:
     """Parse every configuration under ``paths`` (stored models are reused by content hash);
-    files that are not configurations come back as summaries with their issue."""
+    saved ``show version`` outputs among them give their device its running release; other
+    files come back as summaries with their issue."""
     files = list(walk(paths))
     models: list[DeviceConfig] = []
     summaries: list[FileSummary] = []
+    versions: list[ShowVersion] = []
     for done, path in enumerate(files):
         if progress:
             progress("parse", path, done, len(files))
         model, summary = _load_one(path, store)
+        if model is None and summary.source == "unknown":
+            shown = _show_version(path, summary)
+            if shown is not None:
+                versions.append(shown)
+                summary = FileSummary(path, "show-version", 1, "files", {}, [], cached=False)
         summaries.append(summary)
         if model is not None:
             models.append(model)
+    if versions:
+        apply_show_versions(models, versions)
     return models, summaries
+
+
+def _show_version(path: str, summary: FileSummary) -> ShowVersion | None:
+    """A file no config parser took may be a saved ``show version``."""
+    if any("binary" in issue.reason for issue in summary.issues):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(256 * 1024 + 1)
+    except OSError:
+        return None
+    return parse_show_version(data.decode("utf-8", "replace"), path)
 
 
 def _load_one(path: str, store: EmbeddedStore | None) -> tuple[DeviceConfig | None, FileSummary]:

@@ -371,6 +371,9 @@ class DeviceConfig:
     os: str = ""  # IOS, IOS XE, NX-OS, IOS XR, ASA, JunOS, EOS, PAN-OS, FortiOS, SR OS, ...
     version: str | None = None
     platform: str | None = None
+    # Where ``version`` came from when not the config itself: "show version" (the running
+    # release, with its maintenance number, from that command's saved output).
+    version_source: str | None = None
     lines_total: int = 0
     # Lines whose syntax the parser does not know (1-based). Lines it recognises but does not
     # model (e.g. BGP policy) are not listed: they were understood and are irrelevant here.

@@ -266,3 +266,22 @@ def test_hunt_device_map_from_configs(tmp_path: Path) -> None:
     code, out, err = _run("hunt", str(folder), "--store", str(tmp_path / "b"), "--format", "json")
     assert code == 0, err
     assert not [a for a in _alerts(out) if a["rule_id"] == "MGMT-TELNET"]
+
+
+def test_show_version_beside_the_config_gives_the_running_release(tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    shutil.copy(CRAFTED / "compromised_iosxe.cfg", folder / "pe-edge-07.cfg")
+    (folder / "pe-edge-07.show_version.txt").write_text(
+        "Cisco IOS XE Software, Version 17.06.05\npe-edge-07 uptime is 41 weeks, 2 days\n"
+    )
+    code, out, err = _run("audit", str(folder), "--store", str(tmp_path / "s"), "--format", "json")
+    assert code == 0, err
+    exposure = {a["evidence"]["cve"]: a for a in _alerts(out) if a["rule_id"] == "ST-30"}
+    # With only `version 17.6` the train is "possibly" affected; 17.06.05 is affected, and the
+    # Web UI is on: critical, sure of the release.
+    web_ui = exposure["CVE-2023-20198"]
+    assert web_ui["severity"] == "critical" and web_ui["confidence"] >= 0.9
+    assert web_ui["evidence"]["version"] == "17.06.05"
+    assert web_ui["evidence"]["version_source"] == "show version"
+    assert "0 not recognised" in err

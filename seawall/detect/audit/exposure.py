@@ -281,9 +281,12 @@ def device_os(model: DeviceConfig) -> str:
 
 
 def device_version(model: DeviceConfig, os_name: str) -> tuple[str | None, str | None]:
-    """(version, where it came from). A full release in a boot image name wins over a
-    train-only ``version`` line of the same train."""
+    """(version, where it came from). The release ``show version`` reported wins; else a
+    full release in a boot image name wins over a train-only ``version`` line of the same
+    train."""
     written = model.version.strip() if model.version else None
+    if written and model.version_source == "show version":
+        return written, "show version"  # the running release: nothing knows better
     for boot in model.boot_images:
         from_image = version_from_image(boot.image, os_name)
         image_version = parse_version(from_image)

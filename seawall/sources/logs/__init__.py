@@ -82,7 +82,8 @@ def parse_with_context(
         if block.type != pa.string():  # blocks stay far below 2 GiB: 32-bit offsets suffice
             block = block.cast(pa.string())
         out, understood, left = parse_block(block, ctx)
-        return build_table(out, block, numbers[lo:hi], understood, ctx), left + lo
+        table = build_table(out, block, numbers[lo:hi], understood, ctx)
+        return redact_secrets(table), left + lo  # row by row: per block, on the threads
 
     if len(bounds) > 1 and THREADS > 1:
         with ThreadPoolExecutor(THREADS) as pool:
@@ -97,7 +98,7 @@ def parse_with_context(
     if len(left):
         table, unknown_rows = _line_by_line(array, left, numbers, ctx)
         if table.num_rows:
-            tables.append(table)
+            tables.append(redact_secrets(table))
         unknown = len(unknown_rows)
         for row in unknown_rows[:MAX_LISTED_ISSUES]:
             text = array[int(row)].as_py() or ""
@@ -120,7 +121,7 @@ def parse_with_context(
     result = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     if len(left) and len(tables) > 1:  # line-by-line records join the others in line order
         result = result.sort_by("input.line")
-    return redact_secrets(result), issues, unknown
+    return result, issues, unknown
 
 
 def _line_by_line(

@@ -161,10 +161,18 @@ def evaluate_rules(
     if table.schema != LOG:
         table = conform(table, "log")
     frame = Frame(table, network)
+    encode: set[str] = set()
     for rule in rules:
         for node in [rule.match, *(step.match for step in rule.steps)]:
             for leaf in shared_scan_leaves(node) if node is not None else ():
                 frame.add_needles(leaf.field, leaf.needles)
+            for leaf in node.leaves() if node is not None else ():
+                if not leaf.scan and not leaf.time:
+                    encode.add(leaf.field)
+        encode.update(rule.group_by)
+        if rule.field:
+            encode.add(rule.field)
+    frame.warm(encode, set(frame.needle_fields()))
     alerts: list[Alert] = []
     for rule in rules:
         alerts += build_alerts(rule, evaluate_rule(rule, frame), frame)

@@ -29,7 +29,9 @@ clauses of the same condition left.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,8 @@ from seawall.detect.base import NetworkContext
 from seawall.detect.logs.native_model import FIELDS, TEXT_FIELDS, TIME_FIELD, as_list
 from seawall.netaddr import PRIVATE, NetworkSet, parse_networks
 from seawall.records.schemas import LOG
+
+WARM_THREADS = 2  # whole-column passes run side by side (see Frame.warm)
 
 NULL_TIME = np.iinfo(np.int64).min
 NETWORK_NAMES = (
@@ -115,6 +119,23 @@ class Frame:
         elif not set(needles) <= self._needles.get(field, set()):
             return None
         return rows
+
+    def warm(self, encode: set[str], scan: set[str]) -> None:
+        """Run the whole-column passes rules will ask for (dictionary encodings of
+        ``encode``, the shared literal pass of each ``scan`` field) two at a time: Arrow
+        releases the GIL in them, and each is computed once whichever rule asks first."""
+        tasks: list[Callable[[], object]] = [
+            *(functools.partial(self.prefiltered, f, ()) for f in sorted(scan)),
+            *(functools.partial(self.encoded, f) for f in sorted(encode)),
+        ]
+        for name in {"host.name", "host.ip", "log.source.address"} if "device" in encode else ():
+            self.column(name)  # the derived device column reads these: combined once, here
+        with ThreadPoolExecutor(WARM_THREADS) as pool:
+            for future in [pool.submit(task) for task in tasks]:
+                future.result()
+
+    def needle_fields(self) -> list[str]:
+        return list(self._needles)
 
     def has_prefilter(self, field: str) -> bool:
         return field in self._prefiltered

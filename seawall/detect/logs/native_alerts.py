@@ -64,7 +64,7 @@ def build_alerts(rule: LogRule, hits: list[Hit], frame: Frame) -> list[Alert]:
     heads = [h.rows[:_HEAD] for h in hits]
     rows = np.concatenate(heads)
     columns = {
-        name: frame.column(name).take(rows).to_pylist()
+        name: frame.values_at(name, rows)
         for name in _COLUMNS
         if name == "device" or name in frame.table.column_names
     }

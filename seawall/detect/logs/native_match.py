@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from seawall.detect.base import NetworkContext
 from seawall.detect.logs.native_model import FIELDS, TEXT_FIELDS, TIME_FIELD, as_list
+from seawall.detect.logs.sigma_eval import take_rows
 from seawall.netaddr import PRIVATE, NetworkSet, parse_networks
 from seawall.records.schemas import LOG
 
@@ -160,6 +161,16 @@ class Frame:
                 )
             self._columns[name] = col
         return col
+
+    def values_at(self, name: str, rows: np.ndarray) -> list[Any]:
+        """Python values of column ``name`` at ``rows`` (any order). A column no rule has
+        combined yet is read chunk by chunk: combining a text column of a multi-chunk table
+        copies all of it, for the few rows an alert quotes."""
+        if name == "device" or name in self._columns:
+            return self.column(name).take(pa.array(rows, pa.int64())).to_pylist()
+        unique, position = np.unique(rows, return_inverse=True)
+        values = take_rows(self.table.column(name), unique).to_pylist()
+        return [values[i] for i in position.tolist()]
 
     def encoded(self, name: str) -> tuple[np.ndarray, pa.Array]:
         """Codes (int64, -1 for null) into the column's distinct values."""

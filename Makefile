@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/seawall demo
+	@echo "--- config audit of the crafted compromised and hardened routers"
+	$(BIN)/seawall audit tests/data/configs_crafted --store $$(mktemp -d)
+	@echo "--- device logs of crafted campaign sessions (IOS XE, IOS XR)"
+	$(BIN)/seawall hunt tests/data/logs_crafted --store $$(mktemp -d)
 
 test: $(STAMP)
 	$(BIN)/pytest -q -n 2

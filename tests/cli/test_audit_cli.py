@@ -46,7 +46,7 @@ def test_audit_json_worst_first_with_file_and_line(tmp_path: Path) -> None:
     assert "remediation" in implant[0]["evidence"]
     hardened = [a for a in alerts if a["entities"]["device"] == "pe-hard-01"]
     assert hardened and all(a["severity"] in ("low", "info") for a in hardened)
-    assert "3 configs" in err and "not understood" in err
+    assert "3 configs" in err and "0 parse errors skipped" in err
     assert not any(secret in out + err for secret in SECRETS)
 
 

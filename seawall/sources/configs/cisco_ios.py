@@ -176,6 +176,14 @@ def h_vstack(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
     return ctx.ok(node)
 
 
+def h_password(ctx: Ctx, node: Node, words: list[str], negated: bool) -> bool:
+    """``password encryption aes``: stored keys become type 6 (with ``key config-key``)."""
+    if words[1:3] != ["encryption", "aes"]:
+        return False
+    ctx.m.flags["password_encryption_aes"] = not negated
+    return ctx.ok(node)
+
+
 def _service_port(words: list[str]) -> int | None:
     if "port" in words[:-1]:
         value = words[words.index("port") + 1]
@@ -395,6 +403,7 @@ TABLE: dict[str, Handler] = {
     "virtual-service": features.h_virtual_service,
     "wsma": h_wsma,
     "vstack": h_vstack,
+    "password": h_password,
     "netconf-yang": h_yang,
     "netconf": h_yang,
     "restconf": h_yang,

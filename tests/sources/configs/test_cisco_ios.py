@@ -693,3 +693,12 @@ def test_ospfv3_crafted_forms() -> None:
         ("plain", 18, "area 1"),
     ]
     assert "1234567890abcdef" not in json.dumps(model.to_dict(include_text=True))
+
+
+def test_password_encryption_aes_is_understood_and_flagged() -> None:
+    text = "hostname r1\nkey config-key password-encrypt\npassword encryption aes\n"
+    model = parse_config_text(text, "r1.cfg", "cisco_ios").model
+    assert model is not None and model.unknown_lines == []
+    assert model.flags["password_encryption_aes"] is True
+    odd = parse_config_text("hostname r1\npassword encryption des\n", "r1.cfg", "cisco_ios").model
+    assert odd is not None and odd.unknown_lines == [2]

@@ -8,10 +8,10 @@ too). Every alert is written as (detector, rule_id, entities, severity, score ro
 0.1, confidence rounded to 0.001) plus its evidence, so a refactor can be checked to find
 exactly the same things.
 
-    python bench/beacon_compare.py dump /tmp/before.json
-    python bench/beacon_compare.py dump /tmp/after.json
-    python bench/beacon_compare.py diff /tmp/before.json /tmp/after.json
-    python bench/beacon_compare.py dump --detectors beacon /tmp/beacon.json
+    python bench/beacon_compare.py dump before.json
+    python bench/beacon_compare.py dump after.json
+    python bench/beacon_compare.py diff before.json after.json
+    python bench/beacon_compare.py dump --detectors beacon beacon.json
 """
 
 from __future__ import annotations

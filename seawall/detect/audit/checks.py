@@ -36,8 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from seawall.detect import rulefile
 from seawall.detect.audit.predicates import (
     DEFAULT_CONTEXT,
     PREDICATES,
@@ -47,6 +46,7 @@ from seawall.detect.audit.predicates import (
     campaign_port,
     locate,
 )
+from seawall.detect.rulefile import RuleDoc, rule_files
 from seawall.errors import ConfigError
 from seawall.records.config import ConfigChange, DeviceConfig
 
@@ -628,56 +628,15 @@ def compile_predicate(name: str, params: Mapping[str, Any] | None) -> Runner:
 # ---- reading rule files -------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class RuleDoc:
-    """One rule file as read: the data, the line of each check and of each of its keys."""
-
-    file: str
-    data: Any = None
-    error: str | None = None
-    check_lines: list[int] = field(default_factory=list)
-    key_lines: list[dict[str, int]] = field(default_factory=list)
+FILE_KEY = "checks"
 
 
 def read_rule_text(text: str, file: str) -> RuleDoc:
-    doc = RuleDoc(file)
-    try:
-        doc.data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        doc.error = f"not valid YAML: {exc}"
-        return doc
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == "checks" and isinstance(value, yaml.SequenceNode):
-                for item in value.value:
-                    doc.check_lines.append(item.start_mark.line + 1)
-                    keys: dict[str, int] = {}
-                    if isinstance(item, yaml.MappingNode):
-                        for k, _v in item.value:
-                            keys[str(k.value)] = k.start_mark.line + 1
-                    doc.key_lines.append(keys)
-    return doc
+    return rulefile.read_rule_text(text, file, FILE_KEY)
 
 
 def read_rule_file(path: str | Path) -> RuleDoc:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        return RuleDoc(str(path), error=f"cannot read: {exc.strerror or exc}")
-    return read_rule_text(text, str(path))
-
-
-def rule_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named by ``paths``: YAML files as given, directories' ``*.yaml``/``*.yml``."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-        else:
-            out.append(path)
-    return out
+    return rulefile.read_rule_file(path, FILE_KEY)
 
 
 def builtin_docs() -> list[RuleDoc]:
@@ -751,8 +710,8 @@ def checks_from_docs(docs: Sequence[RuleDoc]) -> list[Check]:
         raise CheckError(errors)
     checks = []
     for doc in docs:
-        for i, raw in enumerate(doc.data["checks"]):
-            line = doc.check_lines[i] if i < len(doc.check_lines) else None
+        for i, raw in enumerate(doc.items):
+            line = doc.line_of(i)
             checks.append(build_check(raw, doc.file, line))
     return checks
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,9 @@ from seawall.detect.audit.checks import (
     template_fields,
 )
 from seawall.detect.audit.predicates import PREDICATES
+from seawall.detect.rulefile import Collector as _Collector
+from seawall.detect.rulefile import LintFinding
+from seawall.detect.rulefile import lint_documents as lint_rule_documents
 from seawall.records.alerts import SEVERITIES
 from seawall.records.config import CHANGE_KINDS, DIALECTS, DeviceConfig
 
@@ -42,44 +44,6 @@ ATTACK_FORMAT = re.compile(r"^T\d{4}(\.\d{3})?$")
 REMEDIATION_KEYS = (*DIALECTS, "default")
 
 
-@dataclass(frozen=True, slots=True)
-class LintFinding:
-    rule: str  # lint rule id, e.g. "unknown-field"
-    location: str  # file:line [check id] key
-    message: str
-    recommendation: str
-    level: str = "error"  # error | warning
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.level} {self.rule}: {self.message} ({self.recommendation})"
-
-
-class _Collector:
-    """Findings for one check, located by its file, line and key."""
-
-    def __init__(self, doc: RuleDoc, index: int | None, check_id: str) -> None:
-        self.doc = doc
-        self.index = index
-        self.check_id = check_id
-        self.found: list[LintFinding] = []
-
-    def where(self, key: str | None) -> str:
-        line = None
-        if self.index is not None and self.index < len(self.doc.check_lines):
-            line = self.doc.check_lines[self.index]
-            if key and self.index < len(self.doc.key_lines):
-                line = self.doc.key_lines[self.index].get(key.split(".")[0].split("[")[0], line)
-        place = f"{self.doc.file}:{line}" if line else self.doc.file
-        if self.check_id:
-            place += f" [{self.check_id}]"
-        return f"{place} {key}" if key else place
-
-    def add(
-        self, rule: str, key: str | None, message: str, recommendation: str, level: str = "error"
-    ) -> None:
-        self.found.append(LintFinding(rule, self.where(key), message, recommendation, level))
-
-
 def lint_checks(paths: Sequence[str | Path] | None = None) -> list[LintFinding]:
     """Lint check files (YAML files or folders of them); no paths: the shipped checks."""
     docs = builtin_docs() if paths is None else [read_rule_file(p) for p in rule_files(paths)]
@@ -87,46 +51,7 @@ def lint_checks(paths: Sequence[str | Path] | None = None) -> list[LintFinding]:
 
 
 def lint_documents(docs: Sequence[RuleDoc]) -> list[LintFinding]:
-    findings: list[LintFinding] = []
-    seen: dict[str, str] = {}
-    for doc in docs:
-        top = _Collector(doc, None, "")
-        if doc.error:
-            if doc.error.startswith("cannot read"):
-                top.add("unreadable", None, doc.error, "check the path and its permissions")
-            else:
-                top.add("yaml", None, doc.error, "fix the file so it is valid YAML")
-            findings += top.found
-            continue
-        data = doc.data
-        if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
-            top.add(
-                "file-shape",
-                None,
-                "a check file must be a mapping with a `checks:` list",
-                "start the file with `checks:` and list the checks under it",
-            )
-            findings += top.found
-            continue
-        for key in sorted(set(data) - {"checks"}, key=str):
-            top.add("file-shape", str(key), "unknown top-level key", "keep only `checks:`")
-        findings += top.found
-        for index, raw in enumerate(data["checks"]):
-            check_id = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else ""
-            out = _Collector(doc, index, check_id or f"#{index + 1}")
-            _lint_check(raw, out)
-            if check_id:
-                if check_id in seen:
-                    out.add(
-                        "duplicate-id",
-                        "id",
-                        f"{check_id} is also defined at {seen[check_id]}",
-                        "give every check its own id; never reuse a retired one",
-                    )
-                else:
-                    seen[check_id] = out.where(None)
-            findings += out.found
-    return findings
+    return lint_rule_documents(docs, noun="check", lint_item=_lint_check)
 
 
 def _lint_check(raw: Any, out: _Collector) -> None:

@@ -29,16 +29,15 @@ from seawall.detect.logs.native_match import Errors, Frame, compile_condition, s
 from seawall.detect.logs.native_model import (
     DEFAULT_CONFIDENCE,
     LogRule,
-    RuleDoc,
     Step,
     as_list,
     builtin_docs,
     parse_duration,
     read_rule_file,
-    rule_files,
     strings,
     text,
 )
+from seawall.detect.rulefile import RuleDoc, rule_files
 from seawall.errors import ConfigError
 from seawall.records import LOG, conform
 from seawall.records.alerts import Alert, sort_alerts
@@ -130,7 +129,7 @@ def rules_from_docs(docs: Sequence[RuleDoc]) -> list[LogRule]:
         raise LogRuleError(errors)
     rules = []
     for doc in docs:
-        for i, raw in enumerate(doc.rules):
+        for i, raw in enumerate(doc.items):
             rules.append(build_rule(raw, doc.file, doc.line_of(i)))
     return rules
 

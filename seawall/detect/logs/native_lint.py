@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from seawall.detect.audit.lint import LintFinding
 from seawall.detect.base import NetworkContext
 from seawall.detect.logs.native_alerts import TEMPLATE_EXTRAS
 from seawall.detect.logs.native_attack import ATTACK_ID, TECHNIQUES
@@ -22,7 +21,6 @@ from seawall.detect.logs.native_model import (
     COMMON_OPTIONAL,
     COMMON_REQUIRED,
     FIELDS,
-    FILE_KEY,
     KIND_OPTIONAL,
     KIND_REQUIRED,
     KINDS,
@@ -31,6 +29,9 @@ from seawall.detect.logs.native_model import (
     RuleDoc,
     parse_duration,
 )
+from seawall.detect.rulefile import Collector as _Collector
+from seawall.detect.rulefile import LintFinding
+from seawall.detect.rulefile import lint_documents as lint_rule_documents
 from seawall.errors import ConfigError
 from seawall.records.alerts import SEVERITIES
 
@@ -40,72 +41,8 @@ STEP_KEYS = ("name", "match", "optional")
 MIN_RATIONALE = 40
 
 
-class _Collector:
-    def __init__(self, doc: RuleDoc, index: int | None, rule_id: str) -> None:
-        self.doc = doc
-        self.index = index
-        self.rule_id = rule_id
-        self.found: list[LintFinding] = []
-
-    def where(self, key: str | None) -> str:
-        top = key.split(".")[0].split("[")[0] if key else None
-        line = self.doc.line_of(self.index, top)
-        place = f"{self.doc.file}:{line}" if line else self.doc.file
-        if self.rule_id:
-            place += f" [{self.rule_id}]"
-        return f"{place} {key}" if key else place
-
-    def add(
-        self, rule: str, key: str | None, message: str, recommendation: str, level: str = "error"
-    ) -> None:
-        self.found.append(LintFinding(rule, self.where(key), message, recommendation, level))
-
-
 def lint_documents(docs: Sequence[RuleDoc]) -> list[LintFinding]:
-    findings: list[LintFinding] = []
-    seen: dict[str, str] = {}
-    for doc in docs:
-        top = _Collector(doc, None, "")
-        if doc.error:
-            kind = "unreadable" if doc.error.startswith("cannot read") else "yaml"
-            fix = (
-                "check the path and its permissions"
-                if kind == "unreadable"
-                else "fix the YAML (quote values holding ': ', '{', '#' or a leading '*')"
-            )
-            where = f"{doc.file}:{doc.error_line}" if doc.error_line else doc.file
-            top.found.append(LintFinding(kind, where, doc.error, fix))
-            findings += top.found
-            continue
-        data = doc.data
-        if not isinstance(data, dict) or not isinstance(data.get(FILE_KEY), list):
-            top.add(
-                "file-shape",
-                None,
-                f"a log rule file must be a mapping with a `{FILE_KEY}:` list",
-                f"start the file with `{FILE_KEY}:` and list the rules under it",
-            )
-            findings += top.found
-            continue
-        for key in sorted(set(data) - {FILE_KEY}, key=str):
-            top.add("file-shape", str(key), "unknown top-level key", f"keep only `{FILE_KEY}:`")
-        findings += top.found
-        for index, raw in enumerate(data[FILE_KEY]):
-            rule_id = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else ""
-            out = _Collector(doc, index, rule_id or f"#{index + 1}")
-            lint_rule(raw, out)
-            if rule_id:
-                if rule_id in seen:
-                    out.add(
-                        "duplicate-id",
-                        "id",
-                        f"{rule_id} is also defined at {seen[rule_id]}",
-                        "give every rule its own id; never reuse a retired one",
-                    )
-                else:
-                    seen[rule_id] = out.where(None)
-            findings += out.found
-    return findings
+    return lint_rule_documents(docs, noun="log rule", lint_item=lint_rule)
 
 
 def lint_rule(raw: Any, out: _Collector) -> None:

@@ -9,16 +9,15 @@ rationale, version), a ``kind`` saying how events are combined, the conditions, 
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from seawall.detect import rulefile
+from seawall.detect.rulefile import RuleDoc
 from seawall.records.schemas import LOG
 
 FILE_KEY = "log_rules"
@@ -131,78 +130,12 @@ class LogRule:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(slots=True)
-class RuleDoc:
-    """One rule file as read: the data, and the line of each rule and of each of its keys."""
-
-    file: str
-    data: Any = None
-    error: str | None = None
-    error_line: int | None = None
-    rule_lines: list[int] = field(default_factory=list)
-    key_lines: list[dict[str, int]] = field(default_factory=list)
-
-    @property
-    def rules(self) -> list[Any]:
-        if isinstance(self.data, dict) and isinstance(self.data.get(FILE_KEY), list):
-            return list(self.data[FILE_KEY])
-        return []
-
-    def line_of(self, index: int | None, key: str | None = None) -> int | None:
-        if index is None or index >= len(self.rule_lines):
-            return None
-        if key and index < len(self.key_lines):
-            return self.key_lines[index].get(key, self.rule_lines[index])
-        return self.rule_lines[index]
-
-
 def read_rule_text(text: str, file: str) -> RuleDoc:
-    doc = RuleDoc(file)
-    try:
-        doc.data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        doc.error_line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        doc.error = f"not valid YAML: {' '.join(str(problem).split())}"
-        return doc
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == FILE_KEY and isinstance(value, yaml.SequenceNode):
-                for item in value.value:
-                    doc.rule_lines.append(item.start_mark.line + 1)
-                    keys: dict[str, int] = {}
-                    if isinstance(item, yaml.MappingNode):
-                        for k, _v in item.value:
-                            keys[str(k.value)] = k.start_mark.line + 1
-                    doc.key_lines.append(keys)
-    return doc
+    return rulefile.read_rule_text(text, file, FILE_KEY)
 
 
 def read_rule_file(path: str | Path) -> RuleDoc:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        return RuleDoc(str(path), error=f"cannot read: {reason}")
-    return read_rule_text(text, str(path))
-
-
-def rule_files(paths: Iterable[str | Path]) -> list[Path]:
-    """YAML files named by ``paths``: files as given, directories searched recursively."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = []
-            # os.walk follows the repository's rules/<family> links into the package.
-            for folder, _dirs, names in os.walk(path, followlinks=True):
-                found += [Path(folder) / n for n in names if n.endswith((".yaml", ".yml"))]
-            out += sorted(found)
-        else:
-            out.append(path)
-    return out
+    return rulefile.read_rule_file(path, FILE_KEY)
 
 
 def is_log_rule_doc(data: Any) -> bool:

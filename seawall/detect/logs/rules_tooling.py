@@ -21,12 +21,11 @@ from seawall.detect.logs.native_cases import case_table, compare
 from seawall.detect.logs.native_lint import lint_documents
 from seawall.detect.logs.native_model import (
     LogRule,
-    RuleDoc,
     builtin_docs,
     is_log_rule_doc,
     read_rule_file,
-    rule_files,
 )
+from seawall.detect.rulefile import RuleDoc, rule_files
 from seawall.errors import ConfigError
 
 
@@ -67,7 +66,7 @@ def run_rule_tests(paths: Sequence[str | Path] | None = None) -> list[RuleTestRe
     for doc in docs:
         if any(f.level == "error" for f in lint_documents([doc])):
             continue  # reported above; its rules cannot be trusted to run
-        for index, raw in enumerate(doc.rules):
+        for index, raw in enumerate(doc.items):
             line = doc.line_of(index)
             try:
                 rule = build_rule(raw, doc.file, line)

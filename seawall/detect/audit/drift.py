@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from seawall.detect.audit import predicates
 from seawall.detect.audit.drift_sections import OTHER_SECTIONS
 from seawall.detect.audit.drift_support import Changes, find_line, is_external
 from seawall.records.config import (
@@ -67,30 +68,14 @@ def _order(change: ConfigChange) -> tuple[int, str, int, int, str]:
 
 
 def management_acls(model: DeviceConfig) -> dict[str, list[str]]:
-    """ACL name -> the management planes it guards (sorted), from every place the model
-    records an ACL reference."""
-    uses: dict[str, set[str]] = {}
+    """ACL name -> the management planes it guards (sorted). Drift counts every service's
+    own ACL (one of an unnamed service guards logins, as SSH)."""
+    found = predicates.management_acls(model, MANAGEMENT_USES, _drift_plane)
+    return {name: sorted(where) for name, where in found.items()}
 
-    def add(acl: str | None, where: str) -> None:
-        if acl:
-            uses.setdefault(acl, set()).add(where)
 
-    for use in model.acl_uses:
-        if use.where in MANAGEMENT_USES:
-            add(use.acl, use.where)
-    for line in model.lines:
-        if line.kind == "vty":
-            add(line.access_class_in, "vty")
-            add(line.access_class_in_v6, "vty")
-    for community in model.snmp.communities:
-        add(community.acl, "snmp")
-    for user in model.snmp.users:
-        add(user.acl, "snmp")
-    add(model.ntp.acl, "ntp")
-    for service in model.services:
-        if service.acl:
-            add(service.acl, service.name if service.name in MANAGEMENT_USES else "ssh")
-    return {name: sorted(where) for name, where in uses.items()}
+def _drift_plane(name: str) -> str:
+    return name if name in MANAGEMENT_USES else "ssh"
 
 
 def _entry_text(entry: AclEntry) -> str:

@@ -195,9 +195,25 @@ def _cap(text: str | None, limit: int = 120) -> str:
 MGMT_USES = ("vty", "snmp", "ntp", "http", "ssh", "copp", "mpp", "netconf", "nxapi")
 
 
-def management_acls(model: DeviceConfig, uses: Iterable[str]) -> dict[str, list[str]]:
-    """ACL name -> where it guards the management plane (VTY, SNMP, NTP, ...), from every
-    place the model records a binding."""
+# The web-style services whose ACL guards a plane of their own name (HTTPS counts as http).
+_SERVICE_PLANES = {"ssh", "http", "https", "netconf", "nxapi", "api-http"}
+
+
+def service_plane(name: str) -> str | None:
+    """The management plane a service's own ACL guards, or None if the checks ignore it."""
+    if name not in _SERVICE_PLANES:
+        return None
+    return "http" if name == "https" else name
+
+
+def management_acls(
+    model: DeviceConfig,
+    uses: Iterable[str],
+    plane_of_service: Callable[[str], str | None] = service_plane,
+) -> dict[str, list[str]]:
+    """ACL name -> where it guards the management plane (VTY, SNMP, NTP, ...), in the order
+    the model records the bindings; ``plane_of_service`` says which plane a service's own ACL
+    guards."""
     wanted = set(uses)
     found: dict[str, list[str]] = {}
 
@@ -219,8 +235,9 @@ def management_acls(model: DeviceConfig, uses: Iterable[str]) -> dict[str, list[
         add(user.acl, "snmp")
     add(model.ntp.acl, "ntp")
     for service in model.services:
-        if service.name in ("ssh", "http", "https", "netconf", "nxapi", "api-http"):
-            add(service.acl, "http" if service.name == "https" else service.name)
+        plane = plane_of_service(service.name)
+        if plane is not None:
+            add(service.acl, plane)
     return found
 
 
